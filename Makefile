@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build the modules against KDIR (the running kernel by default)
+# make check      build the test kernel, boot it in QEMU, run the KUnit suites
+# make demo       boot the test kernel, load xalloc and the demo client, show debugfs
+# make checkpatch run checkpatch.pl --strict on the sources
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+.PHONY: all modules clean check demo checkpatch
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean
+
+check:
+	@$(TOP)/scripts/check.sh
+
+demo:
+	@$(TOP)/scripts/demo.sh
+
+checkpatch:
+	@$(TOP)/scripts/checkpatch.sh

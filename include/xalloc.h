@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xalloc: a slab-style object allocator with sharded free lists.
+ *
+ * The API follows kmem_cache: create a cache for one object size, allocate
+ * and free objects from any context but NMI, destroy the cache when every
+ * object is back. See Documentation/xalloc.rst.
+ */
+#ifndef _XALLOC_H
+#define _XALLOC_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+/* Align blocks to the cache line, as SLAB_HWCACHE_ALIGN does. */
+#define XALLOC_HWCACHE_ALIGN	0x00000001UL
+
+/* Every flag xalloc_cache_create() knows; other bits are rejected. */
+#define XALLOC_CACHE_FLAGS	XALLOC_HWCACHE_ALIGN
+
+/* Longest cache name, without the terminating NUL. */
+#define XALLOC_NAME_MAX		31
+
+/* Largest object size a cache can hold. */
+#define XALLOC_MAX_OBJECT_SIZE	(256 * 1024)
+
+struct xalloc_cache;
+
+/**
+ * struct xalloc_cache_stats - a snapshot of a cache's counters
+ * @object_size: bytes the caller asked for per object
+ * @block_size: bytes each object occupies, with alignment and free pointer
+ * @segments: distinct segments that hold pages of this cache
+ * @pages: pages owned by this cache
+ * @reserved: blocks that fit in those pages
+ * @capacity: blocks carved so far (the rest of @reserved is untouched)
+ * @used: blocks allocated, including those freed remotely but not collected
+ * @thread_free: blocks freed by another CPU, waiting for their owner
+ * @local_free: blocks freed by their owner CPU, not yet reusable
+ * @free: blocks ready to be allocated
+ * @allocs: successful allocations
+ * @frees: frees, local and remote
+ * @remote_frees: frees made on a CPU other than the page's owner
+ * @alloc_fails: allocations that returned NULL
+ *
+ * At quiescence @used + @free + @local_free == @capacity, and @used is the
+ * number of live objects plus @thread_free.
+ */
+struct xalloc_cache_stats {
+	unsigned int object_size;
+	unsigned int block_size;
+	unsigned long segments;
+	unsigned long pages;
+	unsigned long reserved;
+	unsigned long capacity;
+	unsigned long used;
+	unsigned long thread_free;
+	unsigned long local_free;
+	unsigned long free;
+	u64 allocs;
+	u64 frees;
+	u64 remote_frees;
+	u64 alloc_fails;
+};
+
+/**
+ * struct xalloc_segment_stats - segments held by xalloc, all caches together
+ * @segments: segments mapped
+ * @empty: segments with no page in use (the ready reserve)
+ * @bytes: bytes of virtual memory those segments span
+ */
+struct xalloc_segment_stats {
+	unsigned long segments;
+	unsigned long empty;
+	unsigned long bytes;
+};
+
+struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
+					 unsigned int align,
+					 unsigned long flags,
+					 void (*ctor)(void *));
+void xalloc_cache_destroy(struct xalloc_cache *cache);
+void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp);
+void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp);
+void xalloc_cache_free(struct xalloc_cache *cache, void *obj);
+void xalloc_free(void *obj);
+
+unsigned int xalloc_cache_size(struct xalloc_cache *cache);
+void xalloc_cache_collect(struct xalloc_cache *cache);
+unsigned long xalloc_cache_shrink(struct xalloc_cache *cache);
+void xalloc_cache_get_stats(struct xalloc_cache *cache,
+			    struct xalloc_cache_stats *stats);
+void xalloc_segment_get_stats(struct xalloc_segment_stats *stats);
+
+#endif /* _XALLOC_H */

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the xalloc KUnit suites.
+ */
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "xalloc_test.h"
+
+static void destroy_cache(void *cache)
+{
+	xalloc_cache_destroy(cache);
+}
+
+/* Create a cache that is destroyed when the test ends, pass or fail. */
+struct xalloc_cache *xt_create(struct kunit *test, const char *name,
+			       unsigned int size, unsigned int align,
+			       unsigned long flags, void (*ctor)(void *))
+{
+	struct xalloc_cache *cache;
+
+	cache = xalloc_cache_create(name, size, align, flags, ctor);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, destroy_cache,
+							   cache));
+	return cache;
+}
+
+struct xt_batch *xt_batch_new(struct kunit *test, struct xalloc_cache *cache,
+			      unsigned int n)
+{
+	struct xt_batch *batch = kunit_kzalloc(test, sizeof(*batch),
+					       GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, batch);
+	batch->objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, batch->objs);
+	batch->cache = cache;
+	batch->n = n;
+	batch->gfp = GFP_KERNEL;
+	return batch;
+}
+
+/* Fill batch->objs; batch->done counts the successes. */
+long xt_alloc_batch(void *arg)
+{
+	struct xt_batch *batch = arg;
+	unsigned int i;
+
+	batch->done = 0;
+	for (i = 0; i < batch->n; i++) {
+		batch->objs[i] = xalloc_cache_alloc(batch->cache, batch->gfp);
+		if (batch->objs[i])
+			batch->done++;
+	}
+	return 0;
+}
+
+long xt_free_batch(void *arg)
+{
+	struct xt_batch *batch = arg;
+	unsigned int i;
+
+	for (i = 0; i < batch->n; i++) {
+		xalloc_cache_free(batch->cache, batch->objs[i]);
+		batch->objs[i] = NULL;
+	}
+	return 0;
+}
+
+/* Run @fn on @cpu, in a kworker bound to it, and wait. */
+long xt_run_on(int cpu, long (*fn)(void *), void *arg)
+{
+	return work_on_cpu(cpu, fn, arg);
+}
+
+/* Pick two distinct online CPUs, or skip the test. */
+void xt_two_cpus(struct kunit *test, int *a, int *b)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+}
+
+void xt_stats(struct xalloc_cache *cache, struct xalloc_cache_stats *st)
+{
+	xalloc_cache_get_stats(cache, st);
+}
+
+/* Write @text to a debugfs or sysfs file; returns 0 or a -errno. */
+int xt_write_file(const char *path, const char *text)
+{
+	struct file *file = filp_open(path, O_WRONLY, 0);
+	loff_t pos = 0;
+	ssize_t ret;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = kernel_write(file, text, strlen(text), &pos);
+	filp_close(file, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+/* Small pages are 64 KiB, aligned: same page iff same 64 KiB frame. */
+bool xt_same_page(const void *a, const void *b)
+{
+	return ((unsigned long)a >> 16) == ((unsigned long)b >> 16);
+}
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for xalloc");

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the xalloc KUnit suites.
+ */
+#ifndef _XALLOC_TEST_H
+#define _XALLOC_TEST_H
+
+#include <kunit/test.h>
+#include <xalloc.h>
+
+/* Objects allocated or freed together on one CPU. */
+struct xt_batch {
+	struct xalloc_cache *cache;
+	void **objs;
+	unsigned int n;
+	gfp_t gfp;
+	unsigned int done;
+};
+
+struct xalloc_cache *xt_create(struct kunit *test, const char *name,
+			       unsigned int size, unsigned int align,
+			       unsigned long flags, void (*ctor)(void *));
+struct xt_batch *xt_batch_new(struct kunit *test, struct xalloc_cache *cache,
+			      unsigned int n);
+long xt_alloc_batch(void *arg);
+long xt_free_batch(void *arg);
+long xt_run_on(int cpu, long (*fn)(void *), void *arg);
+void xt_two_cpus(struct kunit *test, int *a, int *b);
+void xt_stats(struct xalloc_cache *cache, struct xalloc_cache_stats *st);
+int xt_write_file(const char *path, const char *text);
+bool xt_same_page(const void *a, const void *b);
+
+#endif /* _XALLOC_TEST_H */

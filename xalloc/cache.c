@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The public cache API: create, allocate, free, destroy.
+ *
+ * A cache is one object size with one heap per CPU. This file checks what
+ * callers pass in, lays out the blocks, keeps the list of live caches, and
+ * does the zeroing SLUB would do; the allocation itself is in heap.c.
+ */
+#include "internal.h"
+
+static DEFINE_MUTEX(caches_lock);
+static LIST_HEAD(caches);
+
+/* Why the arguments of xalloc_cache_create() are refused, or NULL. */
+static const char *cache_args_error(const char *name, unsigned int size,
+				    unsigned int align, unsigned long flags)
+{
+	size_t len;
+
+	if (!name)
+		return "no name";
+	len = strnlen(name, XALLOC_NAME_MAX + 1);
+	if (len == 0 || len > XALLOC_NAME_MAX)
+		return "name must be 1 to " __stringify(XALLOC_NAME_MAX)
+		       " characters";
+	if (strpbrk(name, "/ \t\n"))
+		return "name must not contain '/' or white space";
+	if (size == 0 || size > XALLOC_MAX_OBJECT_SIZE)
+		return "size must be 1 to " __stringify(XALLOC_MAX_OBJECT_SIZE)
+		       " bytes";
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		return "align must be 0 or a power of two up to PAGE_SIZE";
+	if (flags & ~XALLOC_CACHE_FLAGS)
+		return "unknown flags";
+	return NULL;
+}
+
+/* As SLUB's calculate_alignment(). */
+static unsigned int cache_align(unsigned int size, unsigned int align,
+				unsigned long flags)
+{
+	if (flags & XALLOC_HWCACHE_ALIGN) {
+		unsigned int ralign = cache_line_size();
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	return max_t(unsigned int, align, sizeof(void *));
+}
+
+static enum xalloc_page_kind cache_page_kind(unsigned int block_size)
+{
+	enum xalloc_page_kind kind;
+
+	for (kind = XALLOC_PAGE_SMALL; kind < XALLOC_PAGE_LARGE; kind++)
+		if ((unsigned long)block_size * XALLOC_MIN_BLOCKS_PER_PAGE <=
+		    1UL << xalloc_kind_page_shift(kind))
+			break;
+	return kind;
+}
+
+/*
+ * A free block keeps its next pointer in its first word. With a
+ * constructor the object must keep its constructed state while free, so
+ * the pointer goes after the object, as in SLUB.
+ */
+static void cache_layout(struct xalloc_cache *cache)
+{
+	unsigned int size = cache->object_size;
+
+	cache->align = cache_align(size, cache->align, cache->flags);
+	if (cache->ctor) {
+		cache->free_offset = ALIGN(size, sizeof(void *));
+		size = cache->free_offset + sizeof(void *);
+	}
+	cache->block_size = ALIGN(size, cache->align);
+	cache->kind = cache_page_kind(cache->block_size);
+}
+
+static struct xalloc_cache *cache_find(const char *name)
+{
+	struct xalloc_cache *cache;
+
+	list_for_each_entry(cache, &caches, list)
+		if (!strcmp(cache->name, name))
+			return cache;
+	return NULL;
+}
+
+static void cache_free(struct xalloc_cache *cache)
+{
+	xalloc_os_free_heaps(cache->heaps);
+	kfree(cache->name);
+	kfree(cache);
+}
+
+static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
+					unsigned int align,
+					unsigned long flags,
+					void (*ctor)(void *))
+{
+	struct xalloc_cache *cache;
+	int cpu;
+
+	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	if (!cache)
+		return NULL;
+	cache->name = kstrdup(name, GFP_KERNEL);
+	cache->heaps = xalloc_os_alloc_heaps();
+	if (!cache->name || !cache->heaps) {
+		cache_free(cache);
+		return NULL;
+	}
+	xalloc_for_each_cpu(cpu)
+		xalloc_heap_init(xalloc_cpu_heap(cache, cpu));
+	cache->object_size = size;
+	cache->align = align;
+	cache->flags = flags;
+	cache->ctor = ctor;
+	cache_layout(cache);
+	return cache;
+}
+
+/**
+ * xalloc_cache_create() - create a cache of objects of one size
+ * @name: unique name of 1 to XALLOC_NAME_MAX characters, no '/' nor white
+ *        space; it names the cache's debugfs directory. Copied.
+ * @size: object size, 1 to XALLOC_MAX_OBJECT_SIZE bytes
+ * @align: 0, or the alignment of each object: a power of two up to
+ *         PAGE_SIZE. Objects are always aligned to at least a pointer.
+ * @flags: 0 or XALLOC_HWCACHE_ALIGN; other bits are refused
+ * @ctor: optional constructor, run once on each block when it is first
+ *        carved, with interrupts disabled; it must not sleep. Objects must
+ *        be freed in their constructed state.
+ *
+ * Context: process context; may sleep.
+ *
+ * Return: the cache, or NULL if an argument is invalid (the reason is
+ * logged with pr_warn), the name is taken, or memory is short.
+ */
+struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
+					 unsigned int align,
+					 unsigned long flags,
+					 void (*ctor)(void *))
+{
+	const char *why = cache_args_error(name, size, align, flags);
+	struct xalloc_cache *cache;
+
+	if (why) {
+		xalloc_warn("cannot create cache '%s' (size %u, align %u, flags %#lx): %s\n",
+			    name ?: "(null)", size, align, flags, why);
+		return NULL;
+	}
+	cache = cache_alloc(name, size, align, flags, ctor);
+	if (!cache) {
+		xalloc_warn("cannot create cache '%s': out of memory\n", name);
+		return NULL;
+	}
+
+	mutex_lock(&caches_lock);
+	if (cache_find(name)) {
+		mutex_unlock(&caches_lock);
+		xalloc_warn("cannot create cache '%s': name already in use\n",
+			    name);
+		cache_free(cache);
+		return NULL;
+	}
+	list_add_tail(&cache->list, &caches);
+	xalloc_debugfs_add_cache(cache);
+	mutex_unlock(&caches_lock);
+	return cache;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_create);
+
+/**
+ * xalloc_cache_destroy() - destroy a cache
+ * @cache: the cache, or NULL (then nothing happens)
+ *
+ * Nobody may allocate from or free to @cache any more. Objects still
+ * allocated are reported with pr_err and leaked: their memory stays mapped,
+ * so late accesses do not touch freed memory, and frees of them are
+ * refused with a warning.
+ *
+ * Context: process context; may sleep.
+ */
+void xalloc_cache_destroy(struct xalloc_cache *cache)
+{
+	unsigned long leaked;
+
+	if (!cache)
+		return;
+	mutex_lock(&caches_lock);
+	list_del(&cache->list);
+	xalloc_debugfs_remove_cache(cache);
+	mutex_unlock(&caches_lock);
+
+	leaked = xalloc_heaps_teardown(cache);
+	if (leaked)
+		xalloc_err("cache '%s' destroyed with %lu objects still allocated; their memory is leaked\n",
+			   cache->name, leaked);
+	cache_free(cache);
+	xalloc_segment_request_refill();
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
+
+static bool cache_want_init_on_free(struct xalloc_cache *cache)
+{
+	return !cache->ctor && xalloc_os_init_on_free();
+}
+
+/*
+ * As SLUB: zero for __GFP_ZERO, and for init_on_alloc unless a constructor
+ * gave the object its initial state.
+ */
+static bool cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	if (gfp & __GFP_ZERO)
+		return true;
+	return !cache->ctor && xalloc_os_init_on_alloc(gfp);
+}
+
+static void cache_init_object(struct xalloc_cache *cache, void *obj,
+			      gfp_t gfp)
+{
+	if (cache_want_init_on_alloc(cache, gfp))
+		memset(obj, 0, cache->object_size);
+	else if (cache_want_init_on_free(cache))
+		/* Zeroed at free, but for the free pointer written since. */
+		*(void **)(obj + cache->free_offset) = NULL;
+}
+
+/**
+ * xalloc_cache_alloc() - allocate an object
+ * @cache: the cache
+ * @gfp: GFP_KERNEL may sleep to map a segment; GFP_ATOMIC and GFP_NOWAIT
+ *       never sleep and fail when no free block, page or ready segment is
+ *       left. __GFP_ZERO zeroes the object.
+ *
+ * Context: any context but NMI; process context when @gfp may sleep.
+ *
+ * Return: the object, or NULL (counted as alloc_fails).
+ */
+void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	void *obj;
+
+	if (unlikely(!cache)) {
+		xalloc_warn_ratelimited("allocation from a NULL cache\n");
+		return NULL;
+	}
+	xalloc_os_might_alloc(gfp);
+	obj = xalloc_heap_alloc(cache, gfp);
+	if (likely(obj))
+		cache_init_object(cache, obj, gfp);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_alloc);
+
+/**
+ * xalloc_cache_zalloc() - allocate a zeroed object
+ * @cache: the cache
+ * @gfp: as for xalloc_cache_alloc()
+ *
+ * Context: as xalloc_cache_alloc().
+ *
+ * Return: the object, zeroed, or NULL.
+ */
+void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	return xalloc_cache_alloc(cache, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
+
+/*
+ * The page of @obj if @obj is a block handed out by @expected (or by any
+ * live cache when @expected is NULL); otherwise say why and return NULL.
+ */
+static struct xalloc_page *object_page(const void *obj,
+				       struct xalloc_cache *expected)
+{
+	struct xalloc_page *page = xalloc_page_lookup(obj);
+	struct xalloc_cache *cache;
+
+	if (!page) {
+		xalloc_warn_ratelimited("free of %p ignored: not an xalloc object\n",
+					obj);
+		return NULL;
+	}
+	cache = READ_ONCE(page->cache);
+	if (!cache) {
+		xalloc_warn_ratelimited("free of %p ignored: %s\n", obj,
+					page->flags & XALLOC_PAGE_LEAKED ?
+					"its cache was destroyed" :
+					"its page is not in use");
+		return NULL;
+	}
+	if (expected && cache != expected) {
+		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: it belongs to cache '%s'\n",
+					obj, expected->name, cache->name);
+		return NULL;
+	}
+	if (!xalloc_page_holds_block(page, obj)) {
+		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: not the start of a block\n",
+					obj, cache->name);
+		return NULL;
+	}
+	return page;
+}
+
+static void cache_free_object(struct xalloc_page *page, void *obj)
+{
+	struct xalloc_cache *cache = page->cache;
+
+	if (cache_want_init_on_free(cache))
+		memset(obj, 0, cache->object_size);
+	xalloc_heap_free(cache, page, obj);
+}
+
+/**
+ * xalloc_cache_free() - free an object
+ * @cache: the cache it was allocated from
+ * @obj: the object, or NULL (then nothing happens)
+ *
+ * A pointer that is not an object of @cache is reported and ignored.
+ *
+ * Context: any context but NMI.
+ */
+void xalloc_cache_free(struct xalloc_cache *cache, void *obj)
+{
+	struct xalloc_page *page;
+
+	if (!obj)
+		return;
+	page = object_page(obj, cache);
+	if (page)
+		cache_free_object(page, obj);
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_free);
+
+/**
+ * xalloc_free() - free an object of any cache
+ * @obj: the object, or NULL (then nothing happens)
+ *
+ * The cache is found from the pointer. A pointer that is not an xalloc
+ * object is reported and ignored.
+ *
+ * Context: any context but NMI.
+ */
+void xalloc_free(void *obj)
+{
+	struct xalloc_page *page;
+
+	if (!obj)
+		return;
+	page = object_page(obj, NULL);
+	if (page)
+		cache_free_object(page, obj);
+}
+EXPORT_SYMBOL_GPL(xalloc_free);
+
+/**
+ * xalloc_cache_size() - the object size of a cache
+ * @cache: the cache
+ *
+ * Return: the size given to xalloc_cache_create(), or 0 for NULL.
+ */
+unsigned int xalloc_cache_size(struct xalloc_cache *cache)
+{
+	return cache ? cache->object_size : 0;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_size);
+
+/**
+ * xalloc_cache_collect() - make every CPU collect its remote frees
+ * @cache: the cache, or NULL (then nothing happens)
+ *
+ * Each CPU takes the thread_free lists of its pages of @cache and
+ * subtracts what it found from used, as its allocation slow path would.
+ *
+ * Context: process context; may sleep.
+ */
+void xalloc_cache_collect(struct xalloc_cache *cache)
+{
+	if (cache)
+		xalloc_heaps_collect(cache);
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_collect);
+
+/**
+ * xalloc_cache_shrink() - give back the memory a cache does not use
+ * @cache: the cache
+ *
+ * Collects every CPU's remote frees, gives every empty page back to its
+ * segment, and unmaps the empty segments beyond the ready reserve.
+ *
+ * Context: process context; may sleep.
+ *
+ * Return: the bytes of pages @cache gave back.
+ */
+unsigned long xalloc_cache_shrink(struct xalloc_cache *cache)
+{
+	unsigned long released;
+
+	if (!cache)
+		return 0;
+	released = xalloc_heaps_shrink(cache);
+	xalloc_segment_trim();
+	return released;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_shrink);
+
+/**
+ * xalloc_cache_get_stats() - read the counters of a cache
+ * @cache: the cache
+ * @stats: filled with the counters
+ *
+ * Each CPU's part is read on that CPU; the whole is exact when the cache
+ * is quiescent.
+ *
+ * Context: process context; may sleep.
+ */
+void xalloc_cache_get_stats(struct xalloc_cache *cache,
+			    struct xalloc_cache_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (!cache)
+		return;
+	stats->object_size = cache->object_size;
+	stats->block_size = cache->block_size;
+	xalloc_heaps_stats(cache, stats);
+	stats->segments = xalloc_segment_count_of(cache);
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_get_stats);
+
+/**
+ * xalloc_for_each_cache() - call @fn on every live cache, in creation order
+ * @fn: stops the walk by returning non-zero
+ * @arg: passed to @fn
+ *
+ * Return: what the last call of @fn returned, or 0.
+ */
+int xalloc_for_each_cache(int (*fn)(struct xalloc_cache *cache, void *arg),
+			  void *arg)
+{
+	struct xalloc_cache *cache;
+	int ret = 0;
+
+	mutex_lock(&caches_lock);
+	list_for_each_entry(cache, &caches, list) {
+		ret = fn(cache, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&caches_lock);
+	return ret;
+}

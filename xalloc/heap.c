@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU heaps: where allocations and frees happen.
+ *
+ * Each cache has one heap per CPU. The fast path pops the current page's
+ * free list under the CPU's local lock, with no atomic operation. When that
+ * list is empty the slow path runs, in this order: take back full pages that
+ * remote frees made usable, collect and carve the heap's pages, take a fresh
+ * page from a segment, and, if the caller may sleep, map a new segment.
+ *
+ * A free on the page's owner CPU pushes to local_free and decrements used;
+ * a free on any other CPU pushes to the page's thread_free with one
+ * compare-and-swap and touches nothing else of the owner's.
+ *
+ * A page with nothing left goes to the heap's full list, where the slow path
+ * no longer looks at it. A remote free into such a page puts the page on
+ * the heap's lock-free unfull list (see XALLOC_TF_FULL), which the owner
+ * drains at the start of its next slow path: mimalloc's delayed free,
+ * moving pages rather than blocks so that every remote free stays on its
+ * page's thread_free and the counters stay exact.
+ */
+#include "internal.h"
+
+/* How many new segments one allocation may map before it gives up. */
+#define XALLOC_GROW_TRIES	4
+
+void xalloc_heap_init(struct xalloc_heap *heap)
+{
+	memset(heap, 0, sizeof(*heap));
+	xalloc_heap_lock_init(heap);
+	INIT_LIST_HEAD(&heap->pages);
+	INIT_LIST_HEAD(&heap->full);
+	init_llist_head(&heap->unfull);
+}
+
+static void heap_page_to_full(struct xalloc_heap *heap,
+			      struct xalloc_page *page)
+{
+	page->flags |= XALLOC_PAGE_IN_FULL;
+	list_move_tail(&page->link, &heap->full);
+	if (heap->current_page == page)
+		heap->current_page = NULL;
+}
+
+static void heap_page_unfull(struct xalloc_heap *heap,
+			     struct xalloc_page *page)
+{
+	page->flags &= ~XALLOC_PAGE_IN_FULL;
+	list_move(&page->link, &heap->pages);
+}
+
+/* Take back the full pages that remote frees have queued. */
+static void heap_take_unfull(struct xalloc_heap *heap)
+{
+	struct llist_node *queued = llist_del_all(&heap->unfull);
+	struct xalloc_page *page, *next;
+
+	llist_for_each_entry_safe(page, next, queued, unfull) {
+		xalloc_page_clear_queued(page);
+		if (page->flags & XALLOC_PAGE_IN_FULL)
+			heap_page_unfull(heap, page);
+	}
+}
+
+/*
+ * Give an empty page back to its segment. A page still queued on the
+ * unfull list stays until the owner has drained it, so that the list never
+ * holds a page that belongs to someone else.
+ */
+static bool heap_retire_page(struct xalloc_heap *heap,
+			     struct xalloc_page *page)
+{
+	if (xalloc_page_is_queued(page))
+		return false;
+	list_del_init(&page->link);
+	heap->nr_pages--;
+	if (heap->current_page == page)
+		heap->current_page = NULL;
+	xalloc_segment_release_page(page);
+	return true;
+}
+
+/* Make @page give a block if it can: collect, then carve. */
+static void *page_try_alloc(struct xalloc_page *page)
+{
+	xalloc_page_collect(page);
+	if (!page->free && page->capacity < page->reserved)
+		xalloc_page_extend(page);
+	return page->free ? xalloc_page_pop(page) : NULL;
+}
+
+static void *heap_alloc_from_pages(struct xalloc_heap *heap)
+{
+	struct xalloc_page *page, *next;
+	void *block;
+
+	list_for_each_entry_safe(page, next, &heap->pages, link) {
+		block = page_try_alloc(page);
+		if (!block) {
+			if (xalloc_page_try_mark_full(page)) {
+				heap_page_to_full(heap, page);
+				continue;
+			}
+			/* A remote free slipped in before the flag. */
+			block = page_try_alloc(page);
+		}
+		if (block) {
+			heap->current_page = page;
+			return block;
+		}
+	}
+	return NULL;
+}
+
+static void *heap_alloc_fresh(struct xalloc_cache *cache,
+			      struct xalloc_heap *heap)
+{
+	struct xalloc_page *page;
+
+	page = xalloc_segment_take_page(cache, xalloc_this_node());
+	if (!page)
+		return NULL;
+	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
+	list_add(&page->link, &heap->pages);
+	heap->nr_pages++;
+	heap->current_page = page;
+	xalloc_page_extend(page);
+	return xalloc_page_pop(page);
+}
+
+/*
+ * Called with the heap lock held, which it may drop to map a segment: the
+ * caller may then be running on another CPU, with another heap.
+ */
+static void *heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
+			     unsigned long *flags)
+{
+	struct xalloc_heap *heap;
+	void *block;
+	bool grown;
+	int tries;
+	int node;
+
+	for (tries = 0; ; tries++) {
+		heap = xalloc_this_heap(cache);
+		heap_take_unfull(heap);
+		block = heap_alloc_from_pages(heap);
+		if (!block)
+			block = heap_alloc_fresh(cache, heap);
+		if (block) {
+			heap->allocs++;
+			return block;
+		}
+		if (!xalloc_os_may_sleep(gfp) || tries == XALLOC_GROW_TRIES)
+			break;
+
+		node = xalloc_this_node();
+		xalloc_heap_unlock(cache, *flags);
+		grown = xalloc_segment_grow(cache->kind, node, gfp);
+		xalloc_heap_lock(cache, *flags);
+		if (!grown)
+			break;
+	}
+	xalloc_this_heap(cache)->alloc_fails++;
+	return NULL;
+}
+
+/**
+ * xalloc_heap_alloc() - allocate a block on the calling CPU
+ * @cache: the cache
+ * @gfp: allocation flags; only ones that allow blocking may map a segment
+ *
+ * Return: an uninitialised block, or NULL.
+ */
+void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	struct xalloc_heap *heap;
+	struct xalloc_page *page;
+	unsigned long flags;
+	void *block;
+
+	xalloc_heap_lock(cache, flags);
+	heap = xalloc_this_heap(cache);
+	page = heap->current_page;
+	if (likely(page && page->free)) {
+		block = xalloc_page_pop(page);
+		heap->allocs++;
+	} else {
+		block = heap_alloc_slow(cache, gfp, &flags);
+	}
+	xalloc_heap_unlock(cache, flags);
+	return block;
+}
+
+static void heap_free_local(struct xalloc_heap *heap,
+			    struct xalloc_page *page, void *block)
+{
+	xalloc_block_set_next(page, block, page->local_free);
+	page->local_free = block;
+	page->used--;
+	heap->local_frees++;
+	if (unlikely(page->flags & XALLOC_PAGE_IN_FULL)) {
+		xalloc_page_clear_full(page);
+		heap_page_unfull(heap, page);
+	}
+	/* Keep the current page even when empty: the next alloc wants it. */
+	if (unlikely(!page->used) && page != heap->current_page)
+		heap_retire_page(heap, page);
+}
+
+/**
+ * xalloc_heap_free() - free a block, from any CPU
+ * @cache: the block's cache
+ * @page: the block's page
+ * @block: the block
+ */
+void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
+		      void *block)
+{
+	unsigned long flags;
+
+	if (READ_ONCE(page->cpu) == xalloc_this_cpu_hint()) {
+		xalloc_heap_lock(cache, flags);
+		if (likely(page->cpu == xalloc_this_cpu())) {
+			heap_free_local(xalloc_this_heap(cache), page, block);
+			xalloc_heap_unlock(cache, flags);
+			return;
+		}
+		xalloc_heap_unlock(cache, flags);
+	}
+	xalloc_page_free_remote(page, block);
+	xalloc_heap_count(cache, remote_frees);
+}
+
+/* Per-CPU visits: a function run on each CPU's heap under its lock. */
+struct heap_visit {
+	struct xalloc_cache *cache;
+	void (*fn)(struct xalloc_heap *heap, void *arg);
+	void *arg;
+};
+
+static long heap_visit_on_cpu(void *data)
+{
+	struct heap_visit *visit = data;
+	unsigned long flags;
+
+	xalloc_heap_lock(visit->cache, flags);
+	visit->fn(xalloc_this_heap(visit->cache), visit->arg);
+	xalloc_heap_unlock(visit->cache, flags);
+	return 0;
+}
+
+/*
+ * Run @fn on every heap of @cache. An online CPU's heap is visited on that
+ * CPU, since only its owner may touch it; an offline CPU's heap has no
+ * owner running and is visited from here. May sleep.
+ */
+static void heaps_visit(struct xalloc_cache *cache,
+			void (*fn)(struct xalloc_heap *heap, void *arg),
+			void *arg)
+{
+	struct heap_visit visit = { .cache = cache, .fn = fn, .arg = arg };
+	int cpu;
+
+	xalloc_os_hotplug_lock();
+	xalloc_for_each_cpu(cpu) {
+		if (xalloc_cpu_online(cpu))
+			xalloc_os_run_on_cpu(cpu, heap_visit_on_cpu, &visit);
+		else
+			fn(xalloc_cpu_heap(cache, cpu), arg);
+	}
+	xalloc_os_hotplug_unlock();
+}
+
+static void heap_collect(struct xalloc_heap *heap, void *arg)
+{
+	struct xalloc_page *page;
+
+	heap_take_unfull(heap);
+	list_for_each_entry(page, &heap->pages, link)
+		xalloc_page_collect(page);
+	list_for_each_entry(page, &heap->full, link)
+		xalloc_page_collect(page);
+}
+
+/**
+ * xalloc_heaps_collect() - make every CPU collect its remote frees
+ * @cache: the cache
+ *
+ * May sleep.
+ */
+void xalloc_heaps_collect(struct xalloc_cache *cache)
+{
+	heaps_visit(cache, heap_collect, NULL);
+}
+
+static void heap_shrink(struct xalloc_heap *heap, void *arg)
+{
+	unsigned long *released = arg;
+	struct xalloc_page *page, *next;
+
+	heap_collect(heap, NULL);
+	list_for_each_entry_safe(page, next, &heap->pages, link) {
+		unsigned long bytes = xalloc_page_bytes(page);
+
+		if (!page->used && heap_retire_page(heap, page))
+			*released += bytes;
+	}
+}
+
+/**
+ * xalloc_heaps_shrink() - give every empty page of a cache back
+ * @cache: the cache
+ *
+ * May sleep.
+ *
+ * Return: the bytes of pages given back to their segments.
+ */
+unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache)
+{
+	unsigned long released = 0;
+
+	heaps_visit(cache, heap_shrink, &released);
+	return released;
+}
+
+static void heap_teardown_list(struct xalloc_heap *heap,
+			       struct list_head *list, unsigned long *leaked)
+{
+	struct xalloc_page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, link) {
+		xalloc_page_collect(page);
+		if (!page->used && heap_retire_page(heap, page))
+			continue;
+		*leaked += page->used;
+		list_del_init(&page->link);
+		heap->nr_pages--;
+		xalloc_segment_leak_page(page);
+	}
+}
+
+static void heap_teardown(struct xalloc_heap *heap, void *arg)
+{
+	heap_take_unfull(heap);
+	heap_teardown_list(heap, &heap->pages, arg);
+	heap_teardown_list(heap, &heap->full, arg);
+	heap->current_page = NULL;
+}
+
+/**
+ * xalloc_heaps_teardown() - empty every heap of a cache that is going away
+ * @cache: the cache; nobody allocates from or frees to it any more
+ *
+ * Empty pages go back to their segments. Pages with live blocks stay
+ * mapped, marked leaked.
+ *
+ * Return: the number of blocks still allocated.
+ */
+unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache)
+{
+	unsigned long leaked = 0;
+
+	heaps_visit(cache, heap_teardown, &leaked);
+	return leaked;
+}
+
+static void page_stats(struct xalloc_page *page,
+		       struct xalloc_cache_stats *stats)
+{
+	stats->reserved += page->reserved;
+	stats->capacity += page->capacity;
+	stats->used += page->used;
+	stats->free += xalloc_page_count_list(page, page->free);
+	stats->local_free += xalloc_page_count_list(page, page->local_free);
+	stats->thread_free += xalloc_page_count_thread_free(page);
+}
+
+static void heap_stats(struct xalloc_heap *heap, void *arg)
+{
+	struct xalloc_cache_stats *stats = arg;
+	struct xalloc_page *page;
+
+	stats->pages += heap->nr_pages;
+	stats->allocs += heap->allocs;
+	stats->alloc_fails += heap->alloc_fails;
+	stats->frees += heap->local_frees + heap->remote_frees;
+	stats->remote_frees += heap->remote_frees;
+	list_for_each_entry(page, &heap->pages, link)
+		page_stats(page, stats);
+	list_for_each_entry(page, &heap->full, link)
+		page_stats(page, stats);
+}
+
+/**
+ * xalloc_heaps_stats() - add up the counters of every heap of a cache
+ * @cache: the cache
+ * @stats: zeroed by the caller, filled here
+ *
+ * Each heap is read on its CPU under its lock; the sum is exact when the
+ * cache is quiescent. May sleep.
+ */
+void xalloc_heaps_stats(struct xalloc_cache *cache,
+			struct xalloc_cache_stats *stats)
+{
+	heaps_visit(cache, heap_stats, stats);
+}
+
+struct page_info_walk {
+	struct xalloc_page_info *info;
+	unsigned int max;
+	unsigned int count;
+};
+
+static void page_info(struct xalloc_page *page, struct page_info_walk *walk)
+{
+	struct xalloc_page_info *info;
+
+	if (walk->count++ >= walk->max)
+		return;
+	info = &walk->info[walk->count - 1];
+	info->segment = xalloc_segment_of(page);
+	info->index = page->index;
+	info->cpu = page->cpu;
+	info->block_size = page->block_size;
+	info->capacity = page->capacity;
+	info->reserved = page->reserved;
+	info->used = page->used;
+	info->free = xalloc_page_count_list(page, page->free);
+	info->local_free = xalloc_page_count_list(page, page->local_free);
+	info->thread_free = xalloc_page_count_thread_free(page);
+	info->full = page->flags & XALLOC_PAGE_IN_FULL;
+}
+
+static void heap_page_info(struct xalloc_heap *heap, void *arg)
+{
+	struct xalloc_page *page;
+
+	list_for_each_entry(page, &heap->pages, link)
+		page_info(page, arg);
+	list_for_each_entry(page, &heap->full, link)
+		page_info(page, arg);
+}
+
+/**
+ * xalloc_heaps_page_info() - describe every page of a cache
+ * @cache: the cache
+ * @info: room for @max descriptions
+ * @max: entries in @info
+ *
+ * May sleep.
+ *
+ * Return: the number of pages found, which may exceed @max: then only the
+ * first @max are described.
+ */
+unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
+				    struct xalloc_page_info *info,
+				    unsigned int max)
+{
+	struct page_info_walk walk = { .info = info, .max = max };
+
+	heaps_visit(cache, heap_page_info, &walk);
+	return walk.count;
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xalloc internals: segments, pages, per-CPU heaps and caches.
+ *
+ * Memory comes in three levels, as in mimalloc:
+ *
+ *  - a segment is 4 MiB of vmalloc space aligned to 4 MiB; its header holds
+ *    the descriptors of the pages inside it, so the page of any block is
+ *    found with one mask and one shift;
+ *  - a page is a run of a segment whose blocks all belong to one cache and
+ *    one CPU;
+ *  - a block is one object; a free block holds the next pointer of its free
+ *    list.
+ */
+#ifndef _XALLOC_INTERNAL_H
+#define _XALLOC_INTERNAL_H
+
+#include "os.h"
+
+#define XALLOC_SEGMENT_SHIFT	22
+#define XALLOC_SEGMENT_SIZE	(1UL << XALLOC_SEGMENT_SHIFT)
+#define XALLOC_SEGMENT_MASK	(XALLOC_SEGMENT_SIZE - 1)
+
+/* Written in every segment header, xor the segment's address. */
+#define XALLOC_SEGMENT_MAGIC	0x78616c6c6f63UL
+
+/*
+ * Page kinds, by the size of their pages. A cache uses the smallest kind
+ * whose pages hold at least XALLOC_MIN_BLOCKS_PER_PAGE of its blocks. All
+ * pages of a segment are of one kind.
+ */
+enum xalloc_page_kind {
+	XALLOC_PAGE_SMALL,	/* 64 KiB pages */
+	XALLOC_PAGE_MEDIUM,	/* 512 KiB pages */
+	XALLOC_PAGE_LARGE,	/* one page per segment */
+	XALLOC_PAGE_KINDS,
+};
+
+#define XALLOC_MIN_BLOCKS_PER_PAGE	8
+
+static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
+{
+	static const unsigned char shift[XALLOC_PAGE_KINDS] = {
+		16, 19, XALLOC_SEGMENT_SHIFT,
+	};
+
+	return shift[kind];
+}
+
+/* Page flags, owner-written. */
+#define XALLOC_PAGE_IN_USE	0x1	/* owned by a cache */
+#define XALLOC_PAGE_IN_FULL	0x2	/* on its heap's full list */
+#define XALLOC_PAGE_LEAKED	0x4	/* its cache was destroyed with it live */
+
+/*
+ * Low bits of a page's thread_free word. FULL is set by the owner when it
+ * moves the page to its full list; the first remote free that sees it
+ * swaps it for QUEUED in the same compare-and-swap that pushes its block,
+ * and queues the page on the owner heap's unfull list. The owner clears
+ * QUEUED once it has taken the page off that list. A page is therefore on
+ * the unfull list at most once.
+ */
+#define XALLOC_TF_FULL		0x1UL
+#define XALLOC_TF_QUEUED	0x2UL
+#define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED)
+
+struct xalloc_cache;
+struct xalloc_heap;
+
+/**
+ * struct xalloc_page - descriptor of a page, kept in its segment's header
+ * @free: blocks ready to allocate
+ * @local_free: blocks freed by the owner, moved to @free by collection
+ * @used: blocks allocated, including those on @thread_free
+ * @capacity: blocks carved so far
+ * @reserved: blocks that fit in the page
+ * @block_size: size of each block
+ * @free_offset: where a free block keeps its next pointer
+ * @flags: XALLOC_PAGE_*
+ * @cpu: owner CPU
+ * @start: first block
+ * @cache: owning cache; changes only under the segment pool's lock
+ * @thread_free: blocks freed by other CPUs, and XALLOC_TF_* flags
+ * @unfull: link in the owner heap's unfull list
+ * @heap: owner heap
+ * @link: link in the owner heap's page list or full list
+ * @index: position in the segment
+ *
+ * The first cache line is the owner's; the second is written by remote
+ * frees, so that they do not bounce the owner's fast-path line.
+ */
+struct xalloc_page {
+	void *free;
+	void *local_free;
+	unsigned int used;
+	unsigned int capacity;
+	unsigned int reserved;
+	unsigned int block_size;
+	unsigned short free_offset;
+	unsigned short flags;
+	int cpu;
+	void *start;
+	struct xalloc_cache *cache;
+
+	xalloc_atomic_word_t thread_free ____cacheline_aligned_in_smp;
+	struct llist_node unfull;
+	struct xalloc_heap *heap;
+	struct list_head link;
+	unsigned int index;
+} ____cacheline_aligned_in_smp;
+
+struct xalloc_pool;
+
+/**
+ * struct xalloc_segment - header at the start of every segment
+ * @cookie: XALLOC_SEGMENT_MAGIC xor the segment address
+ * @pool: the pool of its node and page kind
+ * @link: link in one of the pool's lists
+ * @page_shift: log2 of the page size
+ * @nr_pages: pages in the segment
+ * @used_pages: pages owned by caches
+ * @node: NUMA node of its memory
+ * @pages: page descriptors
+ */
+struct xalloc_segment {
+	unsigned long cookie;
+	struct xalloc_pool *pool;
+	struct list_head link;
+	unsigned int page_shift;
+	unsigned int nr_pages;
+	unsigned int used_pages;
+	int node;
+	struct xalloc_page pages[] ____cacheline_aligned_in_smp;
+};
+
+/**
+ * struct xalloc_heap - the pages of one cache owned by one CPU
+ * @lock: protects everything here but @unfull and the remote-free counter
+ * @current_page: the page allocations pop from
+ * @pages: pages that may have free blocks, @current_page among them
+ * @full: pages that had no free block when last looked at
+ * @nr_pages: pages on @pages and @full
+ * @allocs: successful allocations on this CPU
+ * @alloc_fails: failed allocations on this CPU
+ * @local_frees: frees by this CPU into its own pages
+ * @remote_frees: frees by this CPU into pages of other CPUs
+ * @unfull: full pages that a remote free made usable again
+ */
+struct xalloc_heap {
+	local_lock_t lock;
+	struct xalloc_page *current_page;
+	struct list_head pages;
+	struct list_head full;
+	unsigned long nr_pages;
+	u64 allocs;
+	u64 alloc_fails;
+	u64 local_frees;
+	u64 remote_frees;
+
+	struct llist_head unfull ____cacheline_aligned_in_smp;
+};
+
+/**
+ * struct xalloc_cache - a cache of objects of one size
+ * @heaps: one heap per CPU
+ * @object_size: size asked for
+ * @block_size: size of each block
+ * @align: alignment of each block
+ * @free_offset: where a free block keeps its next pointer
+ * @kind: page kind of its pages
+ * @flags: XALLOC_* creation flags
+ * @ctor: constructor, run once per block when it is carved
+ * @name: unique name, also its debugfs directory
+ * @list: link in the list of caches
+ * @debugfs: its debugfs directory
+ */
+struct xalloc_cache {
+	struct xalloc_heap __percpu *heaps;
+	unsigned int object_size;
+	unsigned int block_size;
+	unsigned int align;
+	unsigned int free_offset;
+	enum xalloc_page_kind kind;
+	unsigned long flags;
+	void (*ctor)(void *obj);
+	const char *name;
+	struct list_head list;
+	struct dentry *debugfs;
+};
+
+/* segment.c */
+extern unsigned int xalloc_reserve_segments;
+
+int xalloc_segments_init(void);
+void xalloc_segments_exit(void);
+struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
+					     int node);
+bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp);
+void xalloc_segment_release_page(struct xalloc_page *page);
+void xalloc_segment_leak_page(struct xalloc_page *page);
+void xalloc_segment_request_refill(void);
+void xalloc_segment_trim(void);
+unsigned long xalloc_segment_count_of(struct xalloc_cache *cache);
+void *xalloc_page_base(struct xalloc_page *page);
+unsigned long xalloc_page_bytes(struct xalloc_page *page);
+struct xalloc_page *xalloc_page_lookup(const void *obj);
+
+static inline struct xalloc_segment *xalloc_segment_of(const void *ptr)
+{
+	return (struct xalloc_segment *)((unsigned long)ptr &
+					 ~XALLOC_SEGMENT_MASK);
+}
+
+/* page.c */
+void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
+		      struct xalloc_heap *heap, int cpu);
+void xalloc_page_extend(struct xalloc_page *page);
+unsigned int xalloc_page_collect(struct xalloc_page *page);
+bool xalloc_page_free_remote(struct xalloc_page *page, void *block);
+bool xalloc_page_try_mark_full(struct xalloc_page *page);
+void xalloc_page_clear_full(struct xalloc_page *page);
+void xalloc_page_clear_queued(struct xalloc_page *page);
+bool xalloc_page_is_queued(struct xalloc_page *page);
+unsigned int xalloc_page_count_thread_free(struct xalloc_page *page);
+unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list);
+bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj);
+
+static inline void *xalloc_block_next(const struct xalloc_page *page,
+				      void *block)
+{
+	return *(void **)(block + page->free_offset);
+}
+
+static inline void xalloc_block_set_next(const struct xalloc_page *page,
+					 void *block, void *next)
+{
+	*(void **)(block + page->free_offset) = next;
+}
+
+/* Pop the first free block of @page; @page->free must not be empty. */
+static inline void *xalloc_page_pop(struct xalloc_page *page)
+{
+	void *block = page->free;
+
+	page->free = xalloc_block_next(page, block);
+	page->used++;
+	return block;
+}
+
+/**
+ * struct xalloc_page_info - a snapshot of one page, for debugfs
+ * @segment: segment address
+ * @index: page index in the segment
+ * @cpu: owner CPU
+ * @block_size: block size
+ * @capacity: blocks carved
+ * @reserved: blocks that fit
+ * @used: see struct xalloc_page
+ * @free: length of the free list
+ * @local_free: length of the local_free list
+ * @thread_free: length of the thread_free list
+ * @full: on the full list
+ */
+struct xalloc_page_info {
+	void *segment;
+	unsigned int index;
+	int cpu;
+	unsigned int block_size;
+	unsigned int capacity;
+	unsigned int reserved;
+	unsigned int used;
+	unsigned int free;
+	unsigned int local_free;
+	unsigned int thread_free;
+	bool full;
+};
+
+/* heap.c */
+void xalloc_heap_init(struct xalloc_heap *heap);
+void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp);
+void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
+		      void *block);
+void xalloc_heaps_collect(struct xalloc_cache *cache);
+unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache);
+unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache);
+void xalloc_heaps_stats(struct xalloc_cache *cache,
+			struct xalloc_cache_stats *stats);
+unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
+				    struct xalloc_page_info *info,
+				    unsigned int max);
+
+/* cache.c */
+int xalloc_for_each_cache(int (*fn)(struct xalloc_cache *cache, void *arg),
+			  void *arg);
+
+/* debugfs.c */
+int xalloc_debugfs_init(void);
+void xalloc_debugfs_exit(void);
+void xalloc_debugfs_add_cache(struct xalloc_cache *cache);
+void xalloc_debugfs_remove_cache(struct xalloc_cache *cache);
+
+#endif /* _XALLOC_INTERNAL_H */

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xalloc: a slab-style allocator with mimalloc's sharded free lists.
+ *
+ * Module entry points and parameters.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "internal.h"
+
+module_param_named(reserve_segments, xalloc_reserve_segments, uint, 0644);
+MODULE_PARM_DESC(reserve_segments,
+		 "empty segments kept ready per NUMA node and page kind (default 1)");
+
+static int __init xalloc_init(void)
+{
+	int ret = xalloc_segments_init();
+
+	if (ret)
+		return ret;
+	xalloc_debugfs_init();
+	return 0;
+}
+
+static void __exit xalloc_exit(void)
+{
+	xalloc_debugfs_exit();
+	xalloc_segments_exit();
+}
+
+module_init(xalloc_init);
+module_exit(xalloc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Slab-style object allocator with sharded free lists");

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segment memory from the kernel.
+ *
+ * A segment must be aligned to its size. vmalloc() gives no alignment to
+ * modules (__vmalloc_node() is exported only for the vmalloc test module,
+ * and vmalloc_huge() loses its PMD alignment when it falls back to small
+ * pages), but an area created with VM_IOREMAP is naturally aligned up to
+ * IOREMAP_MAX_ORDER (1 GiB on x86-64). So a segment is built from pages of
+ * its node, mapped with vmap(VM_IOREMAP), and VM_MAP_PUT_PAGES hands the
+ * pages and their array to vfree() when the segment is released.
+ */
+#include "os.h"
+
+static void free_pages_array(struct page **pages, unsigned int n)
+{
+	while (n--)
+		__free_page(pages[n]);
+	kvfree(pages);
+}
+
+/**
+ * xalloc_os_map_segment() - map a segment aligned to its size
+ * @size: a power of two, multiple of PAGE_SIZE, at most 1 << IOREMAP_MAX_ORDER
+ * @node: NUMA node for its memory
+ * @gfp: flags for the page allocations; must allow blocking
+ *
+ * Return: the segment, or NULL.
+ */
+void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
+{
+	unsigned int i, n = size >> PAGE_SHIFT;
+	struct page **pages;
+	void *addr;
+
+	pages = kvmalloc_array(n, sizeof(*pages), gfp);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		pages[i] = alloc_pages_node(node, gfp, 0);
+		if (!pages[i]) {
+			free_pages_array(pages, i);
+			return NULL;
+		}
+	}
+	addr = vmap(pages, n, VM_MAP | VM_IOREMAP | VM_MAP_PUT_PAGES,
+		    PAGE_KERNEL);
+	if (!addr) {
+		free_pages_array(pages, n);
+		return NULL;
+	}
+	if (!IS_ALIGNED((unsigned long)addr, size)) {
+		xalloc_err("segment at %p is not aligned to %lu bytes\n",
+			   addr, size);
+		vfree(addr);
+		return NULL;
+	}
+	return addr;
+}
+
+/**
+ * xalloc_os_unmap_segment() - unmap a segment and free its pages
+ * @segment: from xalloc_os_map_segment()
+ *
+ * Context: process context; may sleep.
+ */
+void xalloc_os_unmap_segment(void *segment)
+{
+	vfree(segment);
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The operating-system boundary of xalloc.
+ *
+ * Everything the allocator core needs from its host goes through this
+ * header: segment memory, per-CPU heaps and their locks, the atomics of
+ * remote frees, deferred work, running a function on every CPU, and
+ * printing. The core (segment.c, page.c, heap.c, cache.c) includes no other
+ * kernel header, so it can be rebuilt on top of another implementation of
+ * this file, outside the kernel.
+ */
+#ifndef _XALLOC_OS_H
+#define _XALLOC_OS_H
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/local_lock.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "../include/xalloc.h"
+
+/* Printing: every message names the allocator. */
+#define xalloc_warn(fmt, ...)	pr_warn("xalloc: " fmt, ##__VA_ARGS__)
+#define xalloc_err(fmt, ...)	pr_err("xalloc: " fmt, ##__VA_ARGS__)
+#define xalloc_info(fmt, ...)	pr_info("xalloc: " fmt, ##__VA_ARGS__)
+#define xalloc_warn_ratelimited(fmt, ...) \
+	pr_warn_ratelimited("xalloc: " fmt, ##__VA_ARGS__)
+
+/*
+ * Segment memory (os.c). A segment is aligned to its own size, so that the
+ * segment of any block is found with one mask. Mapping may sleep: callers
+ * only get here with a gfp that allows blocking.
+ */
+void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp);
+void xalloc_os_unmap_segment(void *segment);
+
+/*
+ * Is @addr backed by a segment whose first word reads @cookie? The read
+ * cannot fault, so a stray pointer into an unmapped hole of the vmalloc
+ * area is reported rather than followed.
+ */
+static inline bool xalloc_os_segment_cookie_is(const void *segment,
+					       unsigned long cookie)
+{
+	unsigned long word;
+
+	if (!is_vmalloc_addr(segment))
+		return false;
+	if (get_kernel_nofault(word, (const unsigned long *)segment))
+		return false;
+	return word == cookie;
+}
+
+static inline bool xalloc_os_may_sleep(gfp_t gfp)
+{
+	return gfpflags_allow_blocking(gfp);
+}
+
+/* Flags vmalloc understands, taken from an allocation's gfp. */
+static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
+{
+	return (gfp & (GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
+		       __GFP_NORETRY | __GFP_NOFAIL)) | __GFP_NOWARN;
+}
+
+/*
+ * Per-CPU heaps. Each cache has a heap per CPU; a heap is only touched by
+ * its own CPU under its local lock, which disables interrupts so that a
+ * hardirq or softirq allocating on the same CPU cannot interleave.
+ */
+#define xalloc_heap_lock(cache, flags) \
+	local_lock_irqsave(&(cache)->heaps->lock, flags)
+#define xalloc_heap_unlock(cache, flags) \
+	local_unlock_irqrestore(&(cache)->heaps->lock, flags)
+#define xalloc_this_heap(cache)		this_cpu_ptr((cache)->heaps)
+#define xalloc_cpu_heap(cache, cpu)	per_cpu_ptr((cache)->heaps, cpu)
+#define xalloc_heap_count(cache, field)	this_cpu_inc((cache)->heaps->field)
+
+#define xalloc_heap_lock_init(heap)	local_lock_init(&(heap)->lock)
+#define xalloc_os_alloc_heaps()		alloc_percpu(struct xalloc_heap)
+#define xalloc_os_free_heaps(heaps)	free_percpu(heaps)
+#define xalloc_for_each_cpu(cpu)	for_each_possible_cpu(cpu)
+
+static inline bool xalloc_cpu_online(int cpu)
+{
+	return cpu_online(cpu);
+}
+
+static inline int xalloc_this_cpu(void)
+{
+	return smp_processor_id();
+}
+
+/* A hint only: the CPU may change right after. */
+static inline int xalloc_this_cpu_hint(void)
+{
+	return raw_smp_processor_id();
+}
+
+static inline int xalloc_this_node(void)
+{
+	return numa_mem_id();
+}
+
+/* Zeroing as SLUB does it: init_on_alloc, init_on_free, __GFP_ZERO. */
+static inline bool xalloc_os_init_on_alloc(gfp_t gfp)
+{
+	return want_init_on_alloc(gfp);
+}
+
+static inline bool xalloc_os_init_on_free(void)
+{
+	return want_init_on_free();
+}
+
+static inline void xalloc_os_might_alloc(gfp_t gfp)
+{
+	might_alloc(gfp);
+}
+
+/*
+ * The thread_free word of a page: a block pointer with flag bits in its low
+ * bits. Pushers publish the block's next pointer with release; the owner
+ * takes the list with acquire.
+ */
+typedef atomic_long_t xalloc_atomic_word_t;
+
+static inline unsigned long xalloc_atomic_read(xalloc_atomic_word_t *word)
+{
+	return atomic_long_read(word);
+}
+
+static inline void xalloc_atomic_set(xalloc_atomic_word_t *word,
+				     unsigned long val)
+{
+	atomic_long_set(word, val);
+}
+
+static inline bool xalloc_atomic_cas_release(xalloc_atomic_word_t *word,
+					     unsigned long *old,
+					     unsigned long new)
+{
+	return atomic_long_try_cmpxchg_release(word, (long *)old, new);
+}
+
+static inline bool xalloc_atomic_cas(xalloc_atomic_word_t *word,
+				     unsigned long *old, unsigned long new)
+{
+	return atomic_long_try_cmpxchg(word, (long *)old, new);
+}
+
+/* Keep only the bits in @mask; return the old value. */
+static inline unsigned long xalloc_atomic_fetch_and_acquire(
+	xalloc_atomic_word_t *word, unsigned long mask)
+{
+	return atomic_long_fetch_and_acquire(mask, word);
+}
+
+static inline void xalloc_atomic_clear_bits(xalloc_atomic_word_t *word,
+					    unsigned long bits)
+{
+	atomic_long_andnot(bits, word);
+}
+
+/*
+ * Run @fn(@arg) on @cpu, in process context, and wait for it. Callers hold
+ * the CPU hotplug read lock so that @cpu stays online.
+ */
+static inline long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *),
+					void *arg)
+{
+	return work_on_cpu(cpu, fn, arg);
+}
+
+#define xalloc_os_hotplug_lock()	cpus_read_lock()
+#define xalloc_os_hotplug_unlock()	cpus_read_unlock()
+
+#endif /* _XALLOC_OS_H */

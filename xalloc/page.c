@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pages and their three free lists.
+ *
+ * A page hands out blocks from @free. Its owner CPU frees into @local_free
+ * and decrements @used at once. Any other CPU pushes onto the atomic
+ * @thread_free and leaves @used alone: the owner pays for remote frees
+ * later, in bulk, when it collects @thread_free and subtracts what it
+ * found. So @used counts the live blocks plus those on @thread_free, and at
+ * quiescence used + |free| + |local_free| == capacity.
+ *
+ * Blocks are carved lazily: @capacity grows toward @reserved a few blocks
+ * at a time, only when @free runs dry, so memory is written (and the
+ * constructor run) only as it is needed.
+ */
+#include "internal.h"
+
+/* Carve at least this many blocks, or a page's worth of bytes. */
+#define XALLOC_MIN_EXTEND	4
+#define XALLOC_EXTEND_BYTES	PAGE_SIZE
+
+static void *page_first_block(struct xalloc_page *page,
+			      struct xalloc_cache *cache)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(page);
+	void *base = xalloc_page_base(page);
+	void *header_end = &segment->pages[segment->nr_pages];
+
+	/* The first page of a segment starts after the segment header. */
+	if (base < header_end)
+		base = header_end;
+	return PTR_ALIGN(base, cache->align);
+}
+
+/**
+ * xalloc_page_init() - prepare a page just taken from a segment
+ * @page: the page, marked in use and owned by @cache
+ * @cache: its cache
+ * @heap: the heap of @cpu for @cache
+ * @cpu: the owner CPU
+ */
+void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
+		      struct xalloc_heap *heap, int cpu)
+{
+	void *end = xalloc_page_base(page) + xalloc_page_bytes(page);
+
+	page->start = page_first_block(page, cache);
+	page->block_size = cache->block_size;
+	page->free_offset = cache->free_offset;
+	page->reserved = (end - page->start) / cache->block_size;
+	page->capacity = 0;
+	page->used = 0;
+	page->free = NULL;
+	page->local_free = NULL;
+	page->cpu = cpu;
+	page->heap = heap;
+	xalloc_atomic_set(&page->thread_free, 0);
+}
+
+/**
+ * xalloc_page_extend() - carve more blocks into the free list
+ * @page: a page whose free list is empty and whose capacity < reserved
+ *
+ * Runs the cache's constructor on each new block, as SLUB does when it
+ * sets up a new slab.
+ */
+void xalloc_page_extend(struct xalloc_page *page)
+{
+	unsigned int n = max_t(unsigned int, XALLOC_MIN_EXTEND,
+			       XALLOC_EXTEND_BYTES / page->block_size);
+	void (*ctor)(void *obj) = page->cache->ctor;
+	void *block, *next;
+	unsigned int i;
+
+	n = min(n, page->reserved - page->capacity);
+	block = page->start + (unsigned long)page->capacity * page->block_size;
+	page->free = block;
+	for (i = 0; i < n; i++) {
+		next = i + 1 < n ? block + page->block_size : NULL;
+		if (ctor)
+			ctor(block);
+		xalloc_block_set_next(page, block, next);
+		block = next;
+	}
+	page->capacity += n;
+}
+
+/**
+ * xalloc_page_count_list() - count the blocks on one of a page's lists
+ * @page: the page
+ * @list: first block of the list
+ *
+ * Return: the number of blocks.
+ */
+unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list)
+{
+	unsigned int n = 0;
+
+	for (; list; list = xalloc_block_next(page, list))
+		n++;
+	return n;
+}
+
+/*
+ * Take the remote frees: swap the list out, keeping the flag bits, then
+ * splice it in front of local_free. The owner settles what remote CPUs
+ * could not: used drops by the number of blocks taken.
+ */
+static unsigned int page_collect_thread_free(struct xalloc_page *page)
+{
+	unsigned long word;
+	void *head, *tail;
+	unsigned int n = 1;
+
+	if (!(xalloc_atomic_read(&page->thread_free) & ~XALLOC_TF_FLAGS))
+		return 0;
+	word = xalloc_atomic_fetch_and_acquire(&page->thread_free,
+					       XALLOC_TF_FLAGS);
+	head = (void *)(word & ~XALLOC_TF_FLAGS);
+	for (tail = head; xalloc_block_next(page, tail);
+	     tail = xalloc_block_next(page, tail))
+		n++;
+	xalloc_block_set_next(page, tail, page->local_free);
+	page->local_free = head;
+	page->used -= n;
+	return n;
+}
+
+/**
+ * xalloc_page_collect() - make freed blocks allocatable
+ * @page: a page of the calling CPU, under its heap lock
+ *
+ * Collects thread_free into local_free, then moves local_free to free if
+ * free is empty.
+ *
+ * Return: the number of remote frees collected.
+ */
+unsigned int xalloc_page_collect(struct xalloc_page *page)
+{
+	unsigned int n = page_collect_thread_free(page);
+
+	if (!page->free && page->local_free) {
+		page->free = page->local_free;
+		page->local_free = NULL;
+	}
+	return n;
+}
+
+/**
+ * xalloc_page_free_remote() - free a block from a CPU that is not the owner
+ * @page: the block's page
+ * @block: the block
+ *
+ * Return: true if the page was on its owner's full list and this free has
+ * queued it on the owner heap's unfull list.
+ */
+bool xalloc_page_free_remote(struct xalloc_page *page, void *block)
+{
+	unsigned long old = xalloc_atomic_read(&page->thread_free);
+	unsigned long new;
+
+	do {
+		xalloc_block_set_next(page, block,
+				      (void *)(old & ~XALLOC_TF_FLAGS));
+		new = (unsigned long)block | (old & XALLOC_TF_FLAGS);
+		if (old & XALLOC_TF_FULL)
+			new = (new & ~XALLOC_TF_FULL) | XALLOC_TF_QUEUED;
+	} while (!xalloc_atomic_cas_release(&page->thread_free, &old, new));
+
+	if (!(old & XALLOC_TF_FULL))
+		return false;
+	llist_add(&page->unfull, &page->heap->unfull);
+	return true;
+}
+
+/**
+ * xalloc_page_try_mark_full() - flag a page that has nothing to give
+ * @page: a page of the calling CPU with empty free lists
+ *
+ * Return: true if the page is now flagged full: the next remote free will
+ * queue it back to the owner. False if a remote free came in meanwhile, or
+ * the page is still queued from an earlier full period.
+ */
+bool xalloc_page_try_mark_full(struct xalloc_page *page)
+{
+	unsigned long old = 0;
+
+	return xalloc_atomic_cas(&page->thread_free, &old, XALLOC_TF_FULL);
+}
+
+/* The owner freed into a full page: no remote free needs to queue it. */
+void xalloc_page_clear_full(struct xalloc_page *page)
+{
+	xalloc_atomic_clear_bits(&page->thread_free, XALLOC_TF_FULL);
+}
+
+/* The owner has taken the page off its unfull list. */
+void xalloc_page_clear_queued(struct xalloc_page *page)
+{
+	xalloc_atomic_clear_bits(&page->thread_free, XALLOC_TF_QUEUED);
+}
+
+bool xalloc_page_is_queued(struct xalloc_page *page)
+{
+	return xalloc_atomic_read(&page->thread_free) & XALLOC_TF_QUEUED;
+}
+
+/**
+ * xalloc_page_count_thread_free() - count the blocks on thread_free
+ * @page: a page of the calling CPU, under its heap lock
+ *
+ * Safe while other CPUs push: pushes only add in front of the snapshot,
+ * and only the owner (the caller) takes blocks off.
+ *
+ * Return: the number of blocks.
+ */
+unsigned int xalloc_page_count_thread_free(struct xalloc_page *page)
+{
+	unsigned long word = xalloc_atomic_read(&page->thread_free);
+
+	return xalloc_page_count_list(page,
+				      (void *)(word & ~XALLOC_TF_FLAGS));
+}
+
+/**
+ * xalloc_page_holds_block() - is @obj the start of a carved block of @page?
+ * @page: a page in use
+ * @obj: the pointer to check
+ *
+ * Return: true if it is.
+ */
+bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj)
+{
+	unsigned long offset;
+
+	if (obj < page->start)
+		return false;
+	offset = obj - page->start;
+	if (offset % page->block_size)
+		return false;
+	return offset / page->block_size < READ_ONCE(page->capacity);
+}

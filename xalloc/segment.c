@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segments: 4 MiB of vmalloc space aligned to 4 MiB, carved into pages.
+ *
+ * Segments are pooled per NUMA node and page kind and shared by every
+ * cache: a page is lent to one cache's heap on one CPU and comes back when
+ * it is empty. A segment none of whose pages is lent is empty. Each pool
+ * that has been used keeps xalloc_reserve_segments empty segments ready, so
+ * that allocations that cannot sleep still find a fresh page, and gives the
+ * others back to vmalloc. Refill and release both run from a work item:
+ * vmalloc and vfree may sleep, and pages come back from any context.
+ */
+#include "internal.h"
+
+unsigned int xalloc_reserve_segments = 1;
+
+/**
+ * struct xalloc_pool - the segments of one NUMA node and page kind
+ * @lock: protects the lists, the counts and the page ownership
+ * @partial: segments with pages both lent and free
+ * @empty: segments with no page lent
+ * @full: segments with every page lent
+ * @nr_segments: segments on the three lists
+ * @nr_empty: segments on @empty
+ * @kind: page kind of its segments
+ * @node: NUMA node of its segments
+ * @active: a page was once taken from it: keep its reserve filled
+ */
+struct xalloc_pool {
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head empty;
+	struct list_head full;
+	unsigned long nr_segments;
+	unsigned long nr_empty;
+	enum xalloc_page_kind kind;
+	int node;
+	bool active;
+};
+
+static struct xalloc_pool *pools;
+static unsigned int nr_pools;
+static struct work_struct balance_work;
+
+static struct xalloc_pool *pool_of(int node, enum xalloc_page_kind kind)
+{
+	return &pools[node * XALLOC_PAGE_KINDS + kind];
+}
+
+static unsigned long segment_cookie(struct xalloc_segment *segment)
+{
+	return XALLOC_SEGMENT_MAGIC ^ (unsigned long)segment;
+}
+
+void *xalloc_page_base(struct xalloc_page *page)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(page);
+
+	return (void *)segment + ((unsigned long)page->index <<
+				  segment->page_shift);
+}
+
+unsigned long xalloc_page_bytes(struct xalloc_page *page)
+{
+	return 1UL << xalloc_segment_of(page)->page_shift;
+}
+
+/**
+ * xalloc_page_lookup() - find the page descriptor of a block
+ * @obj: a pointer that may or may not come from xalloc
+ *
+ * Return: the descriptor of the page @obj falls in, or NULL when @obj is
+ * not inside an xalloc segment.
+ */
+struct xalloc_page *xalloc_page_lookup(const void *obj)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(obj);
+	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
+
+	if (!xalloc_os_segment_cookie_is(segment, segment_cookie(segment)))
+		return NULL;
+	return &segment->pages[offset >> segment->page_shift];
+}
+
+static void segment_init(struct xalloc_segment *segment,
+			 struct xalloc_pool *pool)
+{
+	unsigned int shift = xalloc_kind_page_shift(pool->kind);
+	unsigned int i;
+
+	segment->cookie = segment_cookie(segment);
+	segment->pool = pool;
+	segment->page_shift = shift;
+	segment->nr_pages = XALLOC_SEGMENT_SIZE >> shift;
+	segment->used_pages = 0;
+	segment->node = pool->node;
+	for (i = 0; i < segment->nr_pages; i++) {
+		struct xalloc_page *page = &segment->pages[i];
+
+		memset(page, 0, sizeof(*page));
+		page->index = i;
+		INIT_LIST_HEAD(&page->link);
+	}
+}
+
+/* Put @segment on the list its page count calls for. */
+static void pool_file_segment(struct xalloc_pool *pool,
+			      struct xalloc_segment *segment)
+{
+	if (segment->used_pages == 0)
+		list_move(&segment->link, &pool->empty);
+	else if (segment->used_pages == segment->nr_pages)
+		list_move(&segment->link, &pool->full);
+	else
+		list_move(&segment->link, &pool->partial);
+}
+
+/**
+ * xalloc_segment_grow() - map a new segment into a pool
+ * @kind: page kind of the pool
+ * @node: NUMA node of the pool
+ * @gfp: allocation flags; must allow sleeping
+ *
+ * Return: true if a segment was added.
+ */
+bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp)
+{
+	struct xalloc_pool *pool = pool_of(node, kind);
+	struct xalloc_segment *segment;
+	unsigned long flags;
+
+	segment = xalloc_os_map_segment(XALLOC_SEGMENT_SIZE, node,
+					xalloc_os_segment_gfp(gfp));
+	if (!segment)
+		return false;
+	segment_init(segment, pool);
+
+	spin_lock_irqsave(&pool->lock, flags);
+	list_add(&segment->link, &pool->empty);
+	pool->nr_segments++;
+	pool->nr_empty++;
+	pool->active = true;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return true;
+}
+
+static struct xalloc_segment *pool_pick_segment(struct xalloc_pool *pool)
+{
+	/* Fill partial segments first, so that empty ones can go back. */
+	if (!list_empty(&pool->partial))
+		return list_first_entry(&pool->partial, struct xalloc_segment,
+					link);
+	if (!list_empty(&pool->empty))
+		return list_first_entry(&pool->empty, struct xalloc_segment,
+					link);
+	return NULL;
+}
+
+/**
+ * xalloc_segment_take_page() - lend a free page to a cache
+ * @cache: the cache that will own the page
+ * @node: NUMA node to take it from
+ *
+ * Never sleeps. The page comes back marked in use and owned by @cache; the
+ * caller initialises the rest.
+ *
+ * Return: the page, or NULL when the pool has no free page.
+ */
+struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
+					     int node)
+{
+	struct xalloc_pool *pool = pool_of(node, cache->kind);
+	struct xalloc_segment *segment;
+	struct xalloc_page *page = NULL;
+	unsigned long flags;
+	bool refill = false;
+	unsigned int i;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	pool->active = true;
+	segment = pool_pick_segment(pool);
+	if (!segment)
+		goto out;
+	for (i = 0; i < segment->nr_pages; i++) {
+		if (!(segment->pages[i].flags & XALLOC_PAGE_IN_USE)) {
+			page = &segment->pages[i];
+			break;
+		}
+	}
+	if (WARN_ON_ONCE(!page))
+		goto out;
+	page->flags = XALLOC_PAGE_IN_USE;
+	page->cache = cache;
+	if (segment->used_pages++ == 0) {
+		pool->nr_empty--;
+		refill = pool->nr_empty < READ_ONCE(xalloc_reserve_segments);
+	}
+	pool_file_segment(pool, segment);
+out:
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (refill || !page)
+		xalloc_segment_request_refill();
+	return page;
+}
+
+/**
+ * xalloc_segment_release_page() - give an empty page back to its segment
+ * @page: a page with no block in use, off every heap list
+ *
+ * Callable from any context; releasing the segment itself is deferred.
+ */
+void xalloc_segment_release_page(struct xalloc_page *page)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(page);
+	struct xalloc_pool *pool = segment->pool;
+	unsigned long flags;
+	bool trim = false;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	page->flags = 0;
+	page->cache = NULL;
+	page->heap = NULL;
+	page->free = NULL;
+	page->local_free = NULL;
+	page->used = 0;
+	page->capacity = 0;
+	xalloc_atomic_set(&page->thread_free, 0);
+	if (--segment->used_pages == 0) {
+		pool->nr_empty++;
+		trim = pool->nr_empty > READ_ONCE(xalloc_reserve_segments);
+	}
+	pool_file_segment(pool, segment);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (trim)
+		xalloc_segment_request_refill();
+}
+
+/**
+ * xalloc_segment_leak_page() - keep a page whose cache is gone
+ * @page: a page that still has live blocks
+ *
+ * The page stays mapped and lent, so its blocks remain valid memory for
+ * whoever still holds them; frees into it are refused.
+ */
+void xalloc_segment_leak_page(struct xalloc_page *page)
+{
+	struct xalloc_pool *pool = xalloc_segment_of(page)->pool;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	page->flags = XALLOC_PAGE_IN_USE | XALLOC_PAGE_LEAKED;
+	page->cache = NULL;
+	page->heap = NULL;
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/* Unmap the empty segments @pool holds beyond its reserve. */
+static unsigned long pool_trim(struct xalloc_pool *pool)
+{
+	struct xalloc_segment *segment;
+	unsigned long flags, released = 0;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	while (pool->nr_empty > READ_ONCE(xalloc_reserve_segments)) {
+		segment = list_first_entry(&pool->empty,
+					   struct xalloc_segment, link);
+		list_del(&segment->link);
+		pool->nr_empty--;
+		pool->nr_segments--;
+		spin_unlock_irqrestore(&pool->lock, flags);
+		xalloc_os_unmap_segment(segment);
+		released++;
+		spin_lock_irqsave(&pool->lock, flags);
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return released;
+}
+
+/* Map segments until an active @pool holds its reserve of empty ones. */
+static void pool_refill(struct xalloc_pool *pool)
+{
+	while (READ_ONCE(pool->active) &&
+	       READ_ONCE(pool->nr_empty) < READ_ONCE(xalloc_reserve_segments)) {
+		if (!xalloc_segment_grow(pool->kind, pool->node, GFP_KERNEL))
+			break;
+	}
+}
+
+static void balance_pools(struct work_struct *work)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++) {
+		pool_trim(&pools[i]);
+		pool_refill(&pools[i]);
+	}
+}
+
+/**
+ * xalloc_segment_request_refill() - rebalance the pools soon
+ *
+ * Callable from any context: the work runs later, in process context.
+ */
+void xalloc_segment_request_refill(void)
+{
+	queue_work(system_unbound_wq, &balance_work);
+}
+
+/**
+ * xalloc_segment_trim() - unmap every empty segment beyond the reserves
+ *
+ * May sleep.
+ */
+void xalloc_segment_trim(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++)
+		pool_trim(&pools[i]);
+}
+
+static bool segment_holds_cache(struct xalloc_segment *segment,
+				struct xalloc_cache *cache)
+{
+	unsigned int i;
+
+	for (i = 0; i < segment->nr_pages; i++)
+		if (segment->pages[i].cache == cache)
+			return true;
+	return false;
+}
+
+/**
+ * xalloc_segment_count_of() - count the segments holding pages of a cache
+ * @cache: the cache
+ *
+ * Return: the number of distinct segments with a page owned by @cache.
+ */
+unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
+{
+	struct xalloc_pool *pool;
+	struct xalloc_segment *segment;
+	unsigned long flags, count = 0;
+	int node;
+
+	for (node = 0; node < nr_pools / XALLOC_PAGE_KINDS; node++) {
+		pool = pool_of(node, cache->kind);
+		spin_lock_irqsave(&pool->lock, flags);
+		list_for_each_entry(segment, &pool->partial, link)
+			count += segment_holds_cache(segment, cache);
+		list_for_each_entry(segment, &pool->full, link)
+			count += segment_holds_cache(segment, cache);
+		spin_unlock_irqrestore(&pool->lock, flags);
+	}
+	return count;
+}
+
+/**
+ * xalloc_segment_get_stats() - count the segments xalloc holds
+ * @stats: filled with the counts of every pool together
+ */
+void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < nr_pools; i++) {
+		spin_lock_irqsave(&pools[i].lock, flags);
+		stats->segments += pools[i].nr_segments;
+		stats->empty += pools[i].nr_empty;
+		spin_unlock_irqrestore(&pools[i].lock, flags);
+	}
+	stats->bytes = stats->segments * XALLOC_SEGMENT_SIZE;
+}
+EXPORT_SYMBOL_GPL(xalloc_segment_get_stats);
+
+int xalloc_segments_init(void)
+{
+	unsigned int i;
+
+	nr_pools = nr_node_ids * XALLOC_PAGE_KINDS;
+	pools = kcalloc(nr_pools, sizeof(*pools), GFP_KERNEL);
+	if (!pools)
+		return -ENOMEM;
+	for (i = 0; i < nr_pools; i++) {
+		struct xalloc_pool *pool = &pools[i];
+
+		spin_lock_init(&pool->lock);
+		INIT_LIST_HEAD(&pool->partial);
+		INIT_LIST_HEAD(&pool->empty);
+		INIT_LIST_HEAD(&pool->full);
+		pool->node = i / XALLOC_PAGE_KINDS;
+		pool->kind = i % XALLOC_PAGE_KINDS;
+	}
+	INIT_WORK(&balance_work, balance_pools);
+	return 0;
+}
+
+static void unmap_list(struct list_head *list)
+{
+	struct xalloc_segment *segment, *next;
+
+	list_for_each_entry_safe(segment, next, list, link) {
+		list_del(&segment->link);
+		xalloc_os_unmap_segment(segment);
+	}
+}
+
+/* Every cache is gone: unmap everything, leaked pages included. */
+void xalloc_segments_exit(void)
+{
+	unsigned int i;
+
+	cancel_work_sync(&balance_work);
+	for (i = 0; i < nr_pools; i++) {
+		unmap_list(&pools[i].partial);
+		unmap_list(&pools[i].full);
+		unmap_list(&pools[i].empty);
+	}
+	kfree(pools);
+}
