@@ -21,6 +21,7 @@ static void size_desc(const unsigned int *size, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size %u", *size);
 }
+
 KUNIT_ARRAY_PARAM(size, sizes, size_desc);
 
 static int cmp_ptr(const void *a, const void *b)
@@ -65,6 +66,7 @@ static void align_desc(const unsigned int *align, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "align %u", *align);
 }
+
 KUNIT_ARRAY_PARAM(align, aligns, align_desc);
 
 static void alignment_is_honoured(struct kunit *test)
@@ -234,8 +236,9 @@ static void reuse_after_free(struct kunit *test)
 	ctx.held = kunit_kcalloc(test, ctx.nr_held, sizeof(void *),
 				 GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx.held);
-	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(cpumask_first(cpu_online_mask),
-					     reuse_on_cpu, &ctx));
+	KUNIT_ASSERT_EQ(test, 0L,
+			xt_run_on(cpumask_first(cpu_online_mask), reuse_on_cpu,
+				  &ctx));
 	KUNIT_EXPECT_GT(test, ctx.allocs_until_reuse, 0U);
 	xt_stats(ctx.cache, &st);
 	KUNIT_EXPECT_EQ(test, st.pages, 1UL);
@@ -337,8 +340,9 @@ static void bad_names_are_refused(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, xalloc_cache_create("", 64, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, xalloc_cache_create("a/b", 64, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, xalloc_cache_create("a b", 64, 0, 0, NULL));
-	KUNIT_EXPECT_NULL(test, xalloc_cache_create(
-		"this_name_is_far_too_long_for_xalloc", 64, 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test,
+			  xalloc_cache_create("this_name_is_far_too_long_for_xalloc",
+					      64, 0, 0, NULL));
 }
 
 static void duplicate_names_are_refused(struct kunit *test)
@@ -460,4 +464,5 @@ static struct kunit_suite api_suite = {
 	.name = "xalloc_api",
 	.test_cases = api_cases,
 };
+
 kunit_test_suite(api_suite);

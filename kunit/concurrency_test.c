@@ -319,7 +319,7 @@ static void atomic_allocs_under_spinlock(struct kunit *test)
 	struct xalloc_cache *cache = xt_create(test, "t_atomic", 64, 0, 0, NULL);
 	struct xalloc_cache_stats st;
 	unsigned int i, nulls = 0;
-	spinlock_t lock;
+	spinlock_t lock;	/* makes the allocations atomic context */
 	void **objs;
 
 	spin_lock_init(&lock);
@@ -368,7 +368,7 @@ struct exhaust_ctx {
 static long exhaust_on_cpu(void *arg)
 {
 	struct exhaust_ctx *ctx = arg;
-	spinlock_t lock;
+	spinlock_t lock;	/* makes the allocations atomic context */
 
 	spin_lock_init(&lock);
 	ctx->objs[0] = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
@@ -409,8 +409,9 @@ static void atomic_alloc_fails_cleanly_when_exhausted(struct kunit *test)
 							   NULL));
 	ctx->cache = xt_create(test, "t_exhaust", XALLOC_MAX_OBJECT_SIZE, 0, 0,
 			       NULL);
-	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(cpumask_first(cpu_online_mask),
-					     exhaust_on_cpu, ctx));
+	KUNIT_ASSERT_EQ(test, 0L,
+			xt_run_on(cpumask_first(cpu_online_mask),
+				  exhaust_on_cpu, ctx));
 
 	xt_stats(ctx->cache, &st);
 	KUNIT_EXPECT_EQ(test, st.pages, 2UL);
@@ -440,4 +441,5 @@ static struct kunit_suite concurrency_suite = {
 	.name = "xalloc_concurrency",
 	.test_cases = concurrency_cases,
 };
+
 kunit_test_suite(concurrency_suite);

@@ -315,4 +315,5 @@ static struct kunit_suite counters_suite = {
 	.name = "xalloc_counters",
 	.test_cases = counters_cases,
 };
+
 kunit_test_suite(counters_suite);

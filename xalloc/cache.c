@@ -434,14 +434,14 @@ void xalloc_cache_get_stats(struct xalloc_cache *cache,
 EXPORT_SYMBOL_GPL(xalloc_cache_get_stats);
 
 /**
- * xalloc_for_each_cache() - call @fn on every live cache, in creation order
- * @fn: stops the walk by returning non-zero
+ * xalloc_visit_caches() - call @fn on every live cache, in creation order
  * @arg: passed to @fn
+ * @fn: stops the walk by returning non-zero
  *
  * Return: what the last call of @fn returned, or 0.
  */
-int xalloc_for_each_cache(int (*fn)(struct xalloc_cache *cache, void *arg),
-			  void *arg)
+int xalloc_visit_caches(void *arg,
+			  int (*fn)(struct xalloc_cache *cache, void *arg))
 {
 	struct xalloc_cache *cache;
 	int ret = 0;

@@ -129,7 +129,7 @@ static int summary_show(struct seq_file *m, void *v)
 		   "name", "objsize", "blksize", "segs", "pages", "capacity",
 		   "used", "thr_free", "allocs", "frees", "remote_frees",
 		   "fails");
-	return xalloc_for_each_cache(summary_row, m);
+	return xalloc_visit_caches(m, summary_row);
 }
 DEFINE_SHOW_ATTRIBUTE(summary);
 

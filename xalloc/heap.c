@@ -229,7 +229,7 @@ void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		xalloc_heap_unlock(cache, flags);
 	}
 	xalloc_page_free_remote(page, block);
-	xalloc_heap_count(cache, remote_frees);
+	xalloc_count_remote_free(cache);
 }
 
 /* Per-CPU visits: a function run on each CPU's heap under its lock. */

@@ -18,7 +18,7 @@
 #include "os.h"
 
 #define XALLOC_SEGMENT_SHIFT	22
-#define XALLOC_SEGMENT_SIZE	(1UL << XALLOC_SEGMENT_SHIFT)
+#define XALLOC_SEGMENT_SIZE	BIT(XALLOC_SEGMENT_SHIFT)
 #define XALLOC_SEGMENT_MASK	(XALLOC_SEGMENT_SIZE - 1)
 
 /* Written in every segment header, xor the segment's address. */
@@ -60,8 +60,8 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
  * QUEUED once it has taken the page off that list. A page is therefore on
  * the unfull list at most once.
  */
-#define XALLOC_TF_FULL		0x1UL
-#define XALLOC_TF_QUEUED	0x2UL
+#define XALLOC_TF_FULL		BIT(0)
+#define XALLOC_TF_QUEUED	BIT(1)
 #define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED)
 
 struct xalloc_cache;
@@ -102,7 +102,7 @@ struct xalloc_page {
 	void *start;
 	struct xalloc_cache *cache;
 
-	xalloc_atomic_word_t thread_free ____cacheline_aligned_in_smp;
+	atomic_long_t thread_free ____cacheline_aligned_in_smp;
 	struct llist_node unfull;
 	struct xalloc_heap *heap;
 	struct list_head link;
@@ -290,8 +290,8 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 				    unsigned int max);
 
 /* cache.c */
-int xalloc_for_each_cache(int (*fn)(struct xalloc_cache *cache, void *arg),
-			  void *arg);
+int xalloc_visit_caches(void *arg,
+			  int (*fn)(struct xalloc_cache *cache, void *arg));
 
 /* debugfs.c */
 int xalloc_debugfs_init(void);

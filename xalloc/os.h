@@ -92,7 +92,7 @@ static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
 	local_unlock_irqrestore(&(cache)->heaps->lock, flags)
 #define xalloc_this_heap(cache)		this_cpu_ptr((cache)->heaps)
 #define xalloc_cpu_heap(cache, cpu)	per_cpu_ptr((cache)->heaps, cpu)
-#define xalloc_heap_count(cache, field)	this_cpu_inc((cache)->heaps->field)
+#define xalloc_count_remote_free(cache)	this_cpu_inc((cache)->heaps->remote_frees)
 
 #define xalloc_heap_lock_init(heap)	local_lock_init(&(heap)->lock)
 #define xalloc_os_alloc_heaps()		alloc_percpu(struct xalloc_heap)
@@ -141,40 +141,38 @@ static inline void xalloc_os_might_alloc(gfp_t gfp)
  * bits. Pushers publish the block's next pointer with release; the owner
  * takes the list with acquire.
  */
-typedef atomic_long_t xalloc_atomic_word_t;
-
-static inline unsigned long xalloc_atomic_read(xalloc_atomic_word_t *word)
+static inline unsigned long xalloc_atomic_read(atomic_long_t *word)
 {
 	return atomic_long_read(word);
 }
 
-static inline void xalloc_atomic_set(xalloc_atomic_word_t *word,
+static inline void xalloc_atomic_set(atomic_long_t *word,
 				     unsigned long val)
 {
 	atomic_long_set(word, val);
 }
 
-static inline bool xalloc_atomic_cas_release(xalloc_atomic_word_t *word,
+static inline bool xalloc_atomic_cas_release(atomic_long_t *word,
 					     unsigned long *old,
 					     unsigned long new)
 {
 	return atomic_long_try_cmpxchg_release(word, (long *)old, new);
 }
 
-static inline bool xalloc_atomic_cas(xalloc_atomic_word_t *word,
+static inline bool xalloc_atomic_cas(atomic_long_t *word,
 				     unsigned long *old, unsigned long new)
 {
 	return atomic_long_try_cmpxchg(word, (long *)old, new);
 }
 
 /* Keep only the bits in @mask; return the old value. */
-static inline unsigned long xalloc_atomic_fetch_and_acquire(
-	xalloc_atomic_word_t *word, unsigned long mask)
+static inline unsigned long
+xalloc_atomic_fetch_and_acquire(atomic_long_t *word, unsigned long mask)
 {
 	return atomic_long_fetch_and_acquire(mask, word);
 }
 
-static inline void xalloc_atomic_clear_bits(xalloc_atomic_word_t *word,
+static inline void xalloc_atomic_clear_bits(atomic_long_t *word,
 					    unsigned long bits)
 {
 	atomic_long_andnot(bits, word);

@@ -27,7 +27,7 @@ unsigned int xalloc_reserve_segments = 1;
  * @active: a page was once taken from it: keep its reserve filled
  */
 struct xalloc_pool {
-	spinlock_t lock;
+	spinlock_t lock;	/* irq-safe: pages come back from any context */
 	struct list_head partial;
 	struct list_head empty;
 	struct list_head full;
