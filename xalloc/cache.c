@@ -441,7 +441,7 @@ EXPORT_SYMBOL_GPL(xalloc_cache_get_stats);
  * Return: what the last call of @fn returned, or 0.
  */
 int xalloc_visit_caches(void *arg,
-			  int (*fn)(struct xalloc_cache *cache, void *arg))
+			int (*fn)(struct xalloc_cache *cache, void *arg))
 {
 	struct xalloc_cache *cache;
 	int ret = 0;

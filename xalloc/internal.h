@@ -291,7 +291,7 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 
 /* cache.c */
 int xalloc_visit_caches(void *arg,
-			  int (*fn)(struct xalloc_cache *cache, void *arg));
+			int (*fn)(struct xalloc_cache *cache, void *arg));
 
 /* debugfs.c */
 int xalloc_debugfs_init(void);
