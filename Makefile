@@ -4,11 +4,12 @@
 # make check      build the test kernel, boot it in QEMU, run the KUnit suites
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
+# make sparse     run sparse on the sources (against KDIR)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check demo checkpatch
+.PHONY: all modules clean check demo checkpatch sparse
 
 all: modules
 
@@ -26,3 +27,6 @@ demo:
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch.sh
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(TOP) C=2 modules

@@ -10,6 +10,7 @@ PKGS=(
 	cpio xz-utils rsync kmod python3
 	linux-source-6.12
 	qemu-system-x86 busybox-static
+	sparse
 )
 
 missing=()
