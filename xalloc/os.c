@@ -19,6 +19,31 @@ static void free_pages_array(struct page **pages, unsigned int n)
 	kvfree(pages);
 }
 
+/*
+ * vmap() allocates its page tables with GFP_KERNEL: for a caller that may
+ * not recurse into the filesystem or I/O, say so with a scope, as
+ * __vmalloc_area_node() does.
+ */
+static void *vmap_in_scope(struct page **pages, unsigned int n, gfp_t gfp)
+{
+	unsigned int flags = 0;
+	bool nofs = (gfp & (__GFP_FS | __GFP_IO)) == __GFP_IO;
+	bool noio = !(gfp & (__GFP_FS | __GFP_IO));
+	void *addr;
+
+	if (nofs)
+		flags = memalloc_nofs_save();
+	else if (noio)
+		flags = memalloc_noio_save();
+	addr = vmap(pages, n, VM_MAP | VM_IOREMAP | VM_MAP_PUT_PAGES,
+		    PAGE_KERNEL);
+	if (nofs)
+		memalloc_nofs_restore(flags);
+	else if (noio)
+		memalloc_noio_restore(flags);
+	return addr;
+}
+
 /**
  * xalloc_os_map_segment() - map a segment aligned to its size
  * @size: a power of two, multiple of PAGE_SIZE, at most 1 << IOREMAP_MAX_ORDER
@@ -43,8 +68,7 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 			return NULL;
 		}
 	}
-	addr = vmap(pages, n, VM_MAP | VM_IOREMAP | VM_MAP_PUT_PAGES,
-		    PAGE_KERNEL);
+	addr = vmap_in_scope(pages, n, gfp);
 	if (!addr) {
 		free_pages_array(pages, n);
 		return NULL;
