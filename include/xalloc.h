@@ -87,6 +87,7 @@ void xalloc_free(void *obj);
 
 unsigned int xalloc_cache_size(struct xalloc_cache *cache);
 void xalloc_cache_collect(struct xalloc_cache *cache);
+unsigned long xalloc_cache_validate(struct xalloc_cache *cache);
 unsigned long xalloc_cache_shrink(struct xalloc_cache *cache);
 void xalloc_cache_get_stats(struct xalloc_cache *cache,
 			    struct xalloc_cache_stats *stats);

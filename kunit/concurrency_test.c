@@ -158,6 +158,7 @@ static void cross_cpu_exchange(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.frees, st.allocs);
 	KUNIT_EXPECT_GT(test, st.remote_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.used + st.free + st.local_free, st.capacity);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(ctx.cache), 0UL);
 }
 
 /*
@@ -301,6 +302,7 @@ static void run_irq_case(struct kunit *test, const char *name,
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 	KUNIT_EXPECT_EQ(test, st.alloc_fails, (u64)atomic_read(&ctx->nulls));
 	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(ctx->cache), 0UL);
 }
 
 static void hardirq_and_process_share_a_cpu(struct kunit *test)

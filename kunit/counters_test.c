@@ -34,6 +34,7 @@ static void remote_frees_stay_used_until_collected(struct kunit *test)
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.thread_free, (unsigned long)N);
 	KUNIT_EXPECT_EQ(test, st.used, (unsigned long)N);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
 	KUNIT_EXPECT_EQ(test, st.remote_frees, (u64)N);
 	KUNIT_EXPECT_EQ(test, st.frees, (u64)N);
 
@@ -42,6 +43,7 @@ static void remote_frees_stay_used_until_collected(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.thread_free, 0UL);
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 	KUNIT_EXPECT_EQ(test, st.used + st.free + st.local_free, st.capacity);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
 }
 
 /* Frees on the owner CPU decrement used at once, with no collection. */
@@ -102,6 +104,7 @@ static void invariants_hold_after_mixed_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.thread_free, (unsigned long)part->n);
 	KUNIT_EXPECT_EQ(test, st.used + st.free + st.local_free, st.capacity);
 	KUNIT_EXPECT_LE(test, st.capacity, st.reserved);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
 
 	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
@@ -115,6 +118,7 @@ static void invariants_hold_after_mixed_frees(struct kunit *test)
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
 }
 
 /*
@@ -194,6 +198,7 @@ static void full_page_freed_remotely_is_reused(struct kunit *test)
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.thread_free, (unsigned long)full);
 	KUNIT_EXPECT_EQ(test, st.used, (unsigned long)full + 1);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
 
 	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(a, alloc_until_first_page, &ctx));
 	back = ctx.first_page->objs[ctx.first_page->n - 1];
@@ -270,6 +275,46 @@ static void page_filled_then_freed_remotely_is_refilled(struct kunit *test)
 	xt_run_on(a, xt_free_batch, batch);
 }
 
+/* Overwrite a free block's next pointer, as a use-after-free would. */
+struct corrupt_ctx {
+	struct xalloc_cache *cache;
+	void *keep;
+	void *obj;
+	unsigned long saved;
+};
+
+static long corrupt_on_cpu(void *arg)
+{
+	struct corrupt_ctx *ctx = arg;
+
+	ctx->keep = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
+	ctx->obj = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
+	if (!ctx->keep || !ctx->obj)
+		return -ENOMEM;
+	/* keep holds the page: freeing obj leaves it on local_free. */
+	xalloc_cache_free(ctx->cache, ctx->obj);
+	ctx->saved = *(unsigned long *)ctx->obj;
+	*(unsigned long *)ctx->obj = (unsigned long)ctx->obj + 8;
+	return 0;
+}
+
+/* validate finds a corrupted free list; a sound cache validates clean. */
+static void validate_catches_a_corrupted_list(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_validate", 64, 0, 0,
+					       NULL);
+	struct corrupt_ctx ctx = { .cache = cache };
+
+	KUNIT_ASSERT_EQ(test, 0L,
+			xt_run_on(cpumask_first(cpu_online_mask),
+				  corrupt_on_cpu, &ctx));
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 1UL);
+
+	*(unsigned long *)ctx.obj = ctx.saved;
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
+	xalloc_cache_free(cache, ctx.keep);
+}
+
 /* Empty segments go back to vmalloc, all but the ready reserve. */
 static void empty_segments_are_released(struct kunit *test)
 {
@@ -307,6 +352,7 @@ static struct kunit_case counters_cases[] = {
 	KUNIT_CASE(invariants_hold_after_mixed_frees),
 	KUNIT_CASE(full_page_freed_remotely_is_reused),
 	KUNIT_CASE(page_filled_then_freed_remotely_is_refilled),
+	KUNIT_CASE(validate_catches_a_corrupted_list),
 	KUNIT_CASE(empty_segments_are_released),
 	{}
 };

@@ -388,6 +388,25 @@ void xalloc_cache_collect(struct xalloc_cache *cache)
 EXPORT_SYMBOL_GPL(xalloc_cache_collect);
 
 /**
+ * xalloc_cache_validate() - check the free lists and counters of a cache
+ * @cache: the cache; quiescent, or the counters may be caught mid-update
+ *
+ * Walks every page of every CPU, on that CPU, checking that each free list
+ * holds only blocks of its page and that used + free + local_free ==
+ * capacity and thread_free <= used. Each inconsistent page is reported
+ * with pr_err, as SLUB's validate does.
+ *
+ * Context: process context; may sleep.
+ *
+ * Return: the number of inconsistent pages; 0 when all is well.
+ */
+unsigned long xalloc_cache_validate(struct xalloc_cache *cache)
+{
+	return cache ? xalloc_heaps_validate(cache) : 0;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_validate);
+
+/**
  * xalloc_cache_shrink() - give back the memory a cache does not use
  * @cache: the cache
  *

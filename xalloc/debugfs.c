@@ -6,7 +6,8 @@
  *   segments         segments mapped, empty, and bytes
  *   <cache>/stats    one "key value" pair per line
  *   <cache>/pages    a header line, then one line per page
- *   <cache>/control  write "collect" to collect every CPU's remote frees
+ *   <cache>/control  write "collect" to collect every CPU's remote frees,
+ *                    "validate" to check every page (-EIO if one is wrong)
  *
  * Counters are read on each CPU under its heap lock, so they are exact when
  * the cache is quiescent.
@@ -97,9 +98,12 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(cmd, ubuf, len))
 		return -EFAULT;
 	cmd[len] = '\0';
-	if (strcmp(strim(cmd), "collect"))
+	if (!strcmp(strim(cmd), "collect"))
+		xalloc_cache_collect(cache);
+	else if (!strcmp(strim(cmd), "validate"))
+		return xalloc_cache_validate(cache) ? -EIO : len;
+	else
 		return -EINVAL;
-	xalloc_cache_collect(cache);
 	return len;
 }
 

@@ -294,6 +294,45 @@ void xalloc_heaps_collect(struct xalloc_cache *cache)
 	heaps_visit(cache, heap_collect, NULL);
 }
 
+static void heap_validate_list(struct list_head *list, bool full,
+			       unsigned long *bad)
+{
+	struct xalloc_page *page;
+
+	list_for_each_entry(page, list, link) {
+		if (!!(page->flags & XALLOC_PAGE_IN_FULL) != full) {
+			xalloc_err("cache '%s' page %u of segment %p: on the wrong list\n",
+				   page->cache->name, page->index,
+				   xalloc_segment_of(page));
+			++*bad;
+		} else if (!xalloc_page_validate(page)) {
+			++*bad;
+		}
+	}
+}
+
+static void heap_validate(struct xalloc_heap *heap, void *arg)
+{
+	heap_validate_list(&heap->pages, false, arg);
+	heap_validate_list(&heap->full, true, arg);
+}
+
+/**
+ * xalloc_heaps_validate() - check every page of a cache
+ * @cache: the cache, quiescent
+ *
+ * May sleep.
+ *
+ * Return: the number of inconsistent pages, each reported.
+ */
+unsigned long xalloc_heaps_validate(struct xalloc_cache *cache)
+{
+	unsigned long bad = 0;
+
+	heaps_visit(cache, heap_validate, &bad);
+	return bad;
+}
+
 static void heap_shrink(struct xalloc_heap *heap, void *arg)
 {
 	unsigned long *released = arg;

@@ -224,6 +224,7 @@ bool xalloc_page_is_queued(struct xalloc_page *page);
 unsigned int xalloc_page_count_thread_free(struct xalloc_page *page);
 unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list);
 bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj);
+bool xalloc_page_validate(struct xalloc_page *page);
 
 static inline void *xalloc_block_next(const struct xalloc_page *page,
 				      void *block)
@@ -281,6 +282,7 @@ void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp);
 void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		      void *block);
 void xalloc_heaps_collect(struct xalloc_cache *cache);
+unsigned long xalloc_heaps_validate(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache);
 void xalloc_heaps_stats(struct xalloc_cache *cache,

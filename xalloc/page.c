@@ -240,3 +240,57 @@ bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj)
 		return false;
 	return offset / page->block_size < READ_ONCE(page->capacity);
 }
+
+/*
+ * Walk one list of @page, at most @limit blocks, checking that each is a
+ * carved block of the page. Returns the length, or -1 if the list leaves
+ * the page or is longer than @limit (a cycle).
+ */
+static int page_walk_checked(struct xalloc_page *page, void *list,
+			     unsigned int limit)
+{
+	unsigned int n = 0;
+
+	for (; list; list = xalloc_block_next(page, list)) {
+		if (n++ == limit || !xalloc_page_holds_block(page, list))
+			return -1;
+	}
+	return n;
+}
+
+/**
+ * xalloc_page_validate() - check the lists and counters of a page
+ * @page: a page of the calling CPU, under its heap lock, at quiescence
+ *
+ * Checks that every list holds only carved blocks of the page, and that
+ * used + |free| + |local_free| == capacity, |thread_free| <= used and
+ * capacity <= reserved. Reports the first inconsistency found.
+ *
+ * Return: true if the page is consistent.
+ */
+bool xalloc_page_validate(struct xalloc_page *page)
+{
+	unsigned long word = xalloc_atomic_read(&page->thread_free);
+	void *thread_free = (void *)(word & ~XALLOC_TF_FLAGS);
+	int free, local_free, remote;
+	const char *why = NULL;
+
+	free = page_walk_checked(page, page->free, page->capacity);
+	local_free = page_walk_checked(page, page->local_free, page->capacity);
+	remote = page_walk_checked(page, thread_free, page->capacity);
+	if (free < 0 || local_free < 0 || remote < 0)
+		why = "a free list leaves the page";
+	else if (page->capacity > page->reserved)
+		why = "capacity exceeds reserved";
+	else if (page->used + free + local_free != page->capacity)
+		why = "used + free + local_free != capacity";
+	else if (remote > page->used)
+		why = "thread_free exceeds used";
+	if (!why)
+		return true;
+	xalloc_err("cache '%s' page %u of segment %p: %s (used %u free %d local_free %d thread_free %d capacity %u reserved %u)\n",
+		   page->cache->name, page->index, xalloc_segment_of(page), why,
+		   page->used, free, local_free, remote, page->capacity,
+		   page->reserved);
+	return false;
+}
