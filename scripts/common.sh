@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by check.sh and demo.sh: get the dependencies, the test kernel
+# and the modules ready. Set XALLOC_KO_DIR to a directory holding
+# xalloc.ko, xalloc_test.ko and xalloc_demo.ko to boot those instead of
+# building the tree (used to test the pipeline itself).
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+t0=$SECONDS
+
+progress() { echo "[$((SECONDS - t0))s] $*" >&2; }
+
+# Sets kdir (kernel build directory) and xalloc_ko, test_ko, demo_ko.
+prepare() {
+	progress "installing dependencies"
+	"$top/scripts/install-deps.sh" >&2
+	progress "building the test kernel (cached after the first run)"
+	kdir=$("$top/scripts/build-kernel.sh" | tail -n 1)
+	if [ -n "${XALLOC_KO_DIR:-}" ]; then
+		xalloc_ko=$XALLOC_KO_DIR/xalloc.ko
+		test_ko=$XALLOC_KO_DIR/xalloc_test.ko
+		demo_ko=$XALLOC_KO_DIR/xalloc_demo.ko
+	else
+		progress "building the modules against $kdir"
+		make -C "$kdir" M="$top" modules >&2
+		xalloc_ko=$top/xalloc/xalloc.ko
+		test_ko=$top/kunit/xalloc_test.ko
+		demo_ko=$top/examples/xalloc_demo.ko
+	fi
+	for ko in "$xalloc_ko" "$test_ko" "$demo_ko"; do
+		[ -f "$ko" ] || { echo "error: module $ko was not built" >&2; return 1; }
+	done
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: boot the debug kernel with xalloc and the demo client loaded
+# and print what debugfs shows, before and after a collection.
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+prepare
+initrd=$top/build/demo-initramfs.cpio.gz
+console=$top/build/demo-console.log
+
+progress "packing $initrd"
+"$top/scripts/mkinitramfs.sh" "$initrd" "$top/scripts/vm/init-demo.sh" \
+	"$xalloc_ko" "$demo_ko"
+
+progress "booting the VM (TCG), console in $console"
+vm_rc=0
+"$top/scripts/run-vm.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$console" || vm_rc=$?
+progress "VM finished with status $vm_rc"
+
+# The guest's part of the console, without CRs and printk timestamps.
+sed -n '/XALLOC-VM: start demo/,/XALLOC-VM: done/p' "$console" |
+	tr -d '\r' | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'
+
+rc=0
+"$top/scripts/ktap-summary.py" --splats-only "$console" || rc=$?
+[ "$rc" -ne 0 ] || rc=$vm_rc
+exit "$rc"

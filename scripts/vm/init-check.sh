@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the check VM: load xalloc and its KUnit module (the suites run at
+# load time and print KTAP on the console), show the debugfs summary, drive
+# the control file on the demo client's cache, unload.
+# Every failure prints an "XALLOC-VM: FAIL" line that the host looks for;
+# the guest always ends with "reboot -f", which QEMU (-no-reboot) turns
+# into an exit.
+
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# devtmpfs is not automounted on an initramfs root.
+grep -q " /dev " /proc/mounts || mount -t devtmpfs devtmpfs /dev
+grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
+
+M=/lib/xalloc
+fail() { echo "XALLOC-VM: FAIL: $*"; }
+step() { "$@" || { fail "$*"; return 1; }; }
+
+D=/sys/kernel/debug/xalloc/demo
+demo_stat() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+
+# The control file, driven as a user would, on the demo client's cache
+# (kernel_write() cannot reach debugfs files, so KUnit cannot do this).
+check_control() {
+	used=$(demo_stat used)
+	remote=$(demo_stat thread_free)
+	echo "XALLOC-VM: demo before collect: used $used thread_free $remote"
+	[ "${remote:-0}" -gt 0 ] || fail "demo: no remote free pending"
+	if echo bogus > $D/control 2>/dev/null; then
+		fail "control accepted 'bogus'"
+	fi
+	echo validate > $D/control || fail "control: validate"
+	echo collect > $D/control || fail "control: collect"
+	echo "XALLOC-VM: demo after collect: used $(demo_stat used) thread_free $(demo_stat thread_free)"
+	[ "$(demo_stat thread_free)" = 0 ] || fail "collect left thread_free $(demo_stat thread_free)"
+	[ "$(demo_stat used)" = $((used - remote)) ] ||
+		fail "collect: used $(demo_stat used), expected $((used - remote))"
+	echo validate > $D/control || fail "control: validate after collect"
+}
+
+echo "XALLOC-VM: start check"
+if step insmod $M/xalloc.ko; then
+	if step insmod $M/xalloc_test.ko; then
+		echo "XALLOC-VM: /sys/kernel/debug/xalloc/summary"
+		cat /sys/kernel/debug/xalloc/summary || fail "cat summary"
+		step rmmod xalloc_test
+	fi
+	step insmod $M/xalloc_demo.ko && check_control && step rmmod xalloc_demo
+	step rmmod xalloc
+fi
+echo "XALLOC-VM: done"
+# Let the UART drain before the reset cuts it off.
+sleep 1
+reboot -f
