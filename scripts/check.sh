@@ -9,17 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 prepare
-initrd=$top/build/check-initramfs.cpio.gz
-console=$top/build/check-console.log
-
-progress "packing $initrd"
-"$top/scripts/mkinitramfs.sh" "$initrd" "$top/scripts/vm/init-check.sh" \
-	"$xalloc_ko" "$test_ko" "$demo_ko"
-
-progress "booting the VM (TCG), console in $console"
-vm_rc=0
-"$top/scripts/run-vm.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$console" || vm_rc=$?
-progress "VM finished with status $vm_rc"
+boot_vm check "$top/scripts/vm/init-check.sh" "$xalloc_ko" "$test_ko" "$demo_ko"
 
 rc=0
 "$top/scripts/ktap-summary.py" "$console" || rc=$?

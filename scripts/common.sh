@@ -32,3 +32,21 @@ prepare() {
 		[ -f "$ko" ] || { echo "error: module $ko was not built" >&2; return 1; }
 	done
 }
+
+# boot_vm NAME INIT_SCRIPT MODULE.ko...: pack an initramfs with INIT_SCRIPT
+# as /init and boot it. Sets console (the console log) and vm_rc (QEMU's
+# status: 124 on timeout).
+boot_vm() {
+	local name=$1 init=$2 initrd
+	shift 2
+	initrd=$top/build/$name-initramfs.cpio.gz
+	console=$top/build/$name-console.log
+
+	progress "packing $initrd"
+	"$top/scripts/mkinitramfs.sh" "$initrd" "$init" "$@"
+	progress "booting the VM (TCG), console in $console"
+	vm_rc=0
+	"$top/scripts/run-vm.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" \
+		"$console" || vm_rc=$?
+	progress "VM finished with status $vm_rc"
+}

@@ -8,17 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 prepare
-initrd=$top/build/demo-initramfs.cpio.gz
-console=$top/build/demo-console.log
-
-progress "packing $initrd"
-"$top/scripts/mkinitramfs.sh" "$initrd" "$top/scripts/vm/init-demo.sh" \
-	"$xalloc_ko" "$demo_ko"
-
-progress "booting the VM (TCG), console in $console"
-vm_rc=0
-"$top/scripts/run-vm.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$console" || vm_rc=$?
-progress "VM finished with status $vm_rc"
+boot_vm demo "$top/scripts/vm/init-demo.sh" "$xalloc_ko" "$demo_ko"
 
 # The guest's part of the console, without CRs and printk timestamps.
 sed -n '/XALLOC-VM: start demo/,/XALLOC-VM: done/p' "$console" |

@@ -5,7 +5,8 @@
 #
 #   scripts/mkinitramfs.sh OUT.cpio.gz INIT_SCRIPT MODULE.ko...
 #
-# The init script becomes /init and the modules land in /lib/xalloc/.
+# The init script becomes /init; it and the modules land in /lib/xalloc/
+# with scripts/vm/lib.sh, the helpers every init script sources.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -32,6 +33,7 @@ for applet in $("$busybox" --list-full); do
 done
 
 install -m 0755 "$init" "$root/init"
+install -m 0644 "$(dirname "$0")/vm/lib.sh" "$root/lib/xalloc/lib.sh"
 for ko in "$@"; do
 	[ -f "$ko" ] || { echo "mkinitramfs: $ko missing" >&2; exit 1; }
 	cp "$ko" "$root/lib/xalloc/"

@@ -4,21 +4,9 @@
 # /init of the check VM: load xalloc and its KUnit module (the suites run at
 # load time and print KTAP on the console), show the debugfs summary, drive
 # the control file on the demo client's cache, unload.
-# Every failure prints an "XALLOC-VM: FAIL" line that the host looks for;
-# the guest always ends with "reboot -f", which QEMU (-no-reboot) turns
-# into an exit.
 
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-# devtmpfs is not automounted on an initramfs root.
-grep -q " /dev " /proc/mounts || mount -t devtmpfs devtmpfs /dev
-grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
-[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
-
-M=/lib/xalloc
-fail() { echo "XALLOC-VM: FAIL: $*"; }
-step() { "$@" || { fail "$*"; return 1; }; }
+# shellcheck source=lib.sh
+. /lib/xalloc/lib.sh
 
 D=/sys/kernel/debug/xalloc/demo
 demo_stat() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
@@ -52,7 +40,4 @@ if step insmod $M/xalloc.ko; then
 	step insmod $M/xalloc_demo.ko && check_control && step rmmod xalloc_demo
 	step rmmod xalloc
 fi
-echo "XALLOC-VM: done"
-# Let the UART drain before the reset cuts it off.
-sleep 1
-reboot -f
+finish
