@@ -75,6 +75,8 @@ static void cache_layout(struct xalloc_cache *cache)
 		size = cache->free_offset + sizeof(void *);
 	}
 	cache->block_size = ALIGN(size, cache->align);
+	cache->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1,
+				       cache->block_size) + 1;
 	cache->kind = cache_page_kind(cache->block_size);
 }
 

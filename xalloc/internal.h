@@ -38,6 +38,16 @@ enum xalloc_page_kind {
 
 #define XALLOC_MIN_BLOCKS_PER_PAGE	8
 
+/*
+ * Block indexes are computed as (offset * recip) >> XALLOC_RECIP_SHIFT with
+ * recip = ceil(2^XALLOC_RECIP_SHIFT / block_size). The result is exact
+ * when offset * block_size < 2^XALLOC_RECIP_SHIFT: offsets are below the
+ * segment size and blocks at most XALLOC_MAX_OBJECT_SIZE.
+ */
+#define XALLOC_RECIP_SHIFT	40
+static_assert(XALLOC_SEGMENT_SHIFT + 18 <= XALLOC_RECIP_SHIFT);
+static_assert(XALLOC_MAX_OBJECT_SIZE <= (1 << 18));
+
 static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 {
 	static const unsigned char shift[XALLOC_PAGE_KINDS] = {
@@ -80,6 +90,8 @@ struct xalloc_heap;
  * @cpu: owner CPU
  * @start: first block
  * @cache: owning cache; changes only under the segment pool's lock
+ * @block_recip: divides by @block_size with a multiply, see
+ *               xalloc_page_holds_block()
  * @thread_free: blocks freed by other CPUs, and XALLOC_TF_* flags
  * @unfull: link in the owner heap's unfull list
  * @heap: owner heap
@@ -101,6 +113,7 @@ struct xalloc_page {
 	int cpu;
 	void *start;
 	struct xalloc_cache *cache;
+	u64 block_recip;
 
 	atomic_long_t thread_free ____cacheline_aligned_in_smp;
 	struct llist_node unfull;
@@ -167,6 +180,7 @@ struct xalloc_heap {
  * @block_size: size of each block
  * @align: alignment of each block
  * @free_offset: where a free block keeps its next pointer
+ * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
  * @kind: page kind of its pages
  * @flags: XALLOC_* creation flags
  * @ctor: constructor, run once per block when it is carved
@@ -180,6 +194,7 @@ struct xalloc_cache {
 	unsigned int block_size;
 	unsigned int align;
 	unsigned int free_offset;
+	u64 block_recip;
 	enum xalloc_page_kind kind;
 	unsigned long flags;
 	void (*ctor)(void *obj);

@@ -22,6 +22,7 @@
 #include <linux/llist.h>
 #include <linux/local_lock.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
