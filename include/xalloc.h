@@ -22,7 +22,7 @@
 #define XALLOC_NAME_MAX		31
 
 /* Largest object size a cache can hold. */
-#define XALLOC_MAX_OBJECT_SIZE	(256 * 1024)
+#define XALLOC_MAX_OBJECT_SIZE	262144	/* 256 KiB */
 
 struct xalloc_cache;
 
