@@ -65,9 +65,17 @@ static inline bool xalloc_os_segment_cookie_is(const void *segment,
 
 	if (!is_vmalloc_addr(segment))
 		return false;
-	if (get_kernel_nofault(word, (const unsigned long *)segment))
-		return false;
+	/*
+	 * get_kernel_nofault() inlined: this runs on every free, and a
+	 * vmalloc address needs none of copy_from_kernel_nofault()'s checks.
+	 */
+	pagefault_disable();
+	__get_kernel_nofault(&word, segment, unsigned long, fault);
+	pagefault_enable();
 	return word == cookie;
+fault:
+	pagefault_enable();
+	return false;
 }
 
 static inline bool xalloc_os_may_sleep(gfp_t gfp)
