@@ -116,6 +116,8 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	}
 	xalloc_for_each_cpu(cpu)
 		xalloc_heap_init(xalloc_cpu_heap(cache, cpu));
+	spin_lock_init(&cache->abandoned_lock);
+	INIT_LIST_HEAD(&cache->abandoned);
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
@@ -159,12 +161,19 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 		xalloc_warn("cannot create cache '%s': out of memory\n", name);
 		return NULL;
 	}
+	if (xalloc_os_hotplug_add(&cache->cpu_dead)) {
+		xalloc_warn("cannot create cache '%s': no CPU hotplug hook\n",
+			    name);
+		cache_free(cache);
+		return NULL;
+	}
 
 	mutex_lock(&caches_lock);
 	if (cache_find(name)) {
 		mutex_unlock(&caches_lock);
 		xalloc_warn("cannot create cache '%s': name already in use\n",
 			    name);
+		xalloc_os_hotplug_remove(&cache->cpu_dead);
 		cache_free(cache);
 		return NULL;
 	}
@@ -197,6 +206,7 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	xalloc_debugfs_remove_cache(cache);
 	mutex_unlock(&caches_lock);
 
+	xalloc_os_hotplug_remove(&cache->cpu_dead);
 	leaked = xalloc_heaps_teardown(cache);
 	if (leaked)
 		xalloc_err("cache '%s' destroyed with %lu objects still allocated; their memory is leaked\n",
@@ -475,4 +485,24 @@ int xalloc_visit_caches(void *arg,
 	}
 	mutex_unlock(&caches_lock);
 	return ret;
+}
+
+/* A CPU went offline: its pages of every cache wait for a new owner. */
+static int cache_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct xalloc_cache *cache = hlist_entry(node, struct xalloc_cache,
+						 cpu_dead);
+
+	xalloc_heap_abandon(cache, cpu);
+	return 0;
+}
+
+int xalloc_caches_init(void)
+{
+	return xalloc_os_hotplug_init(cache_cpu_dead);
+}
+
+void xalloc_caches_exit(void)
+{
+	xalloc_os_hotplug_exit();
 }

@@ -18,6 +18,11 @@
  * drains at the start of its next slow path: mimalloc's delayed free,
  * moving pages rather than blocks so that every remote free stays on its
  * page's thread_free and the counters stay exact.
+ *
+ * When a CPU goes offline its pages are abandoned to the cache, with no
+ * owner CPU, so that every free into them is remote; the next slow path of
+ * any CPU adopts them, pending remote frees included, as mimalloc reclaims
+ * the segments of a thread that exited.
  */
 #include "internal.h"
 
@@ -129,6 +134,63 @@ static void *heap_alloc_fresh(struct xalloc_cache *cache,
 }
 
 /*
+ * Take over the pages of CPUs that went offline. Called under the heap
+ * lock: a free on this CPU cannot see the page change hands half-way.
+ */
+static void heap_adopt(struct xalloc_cache *cache, struct xalloc_heap *heap)
+{
+	struct xalloc_page *page;
+	int cpu = xalloc_this_cpu();
+
+	if (!READ_ONCE(cache->nr_abandoned))
+		return;
+	spin_lock(&cache->abandoned_lock);
+	list_for_each_entry(page, &cache->abandoned, link) {
+		WRITE_ONCE(page->heap, heap);
+		WRITE_ONCE(page->cpu, cpu);
+	}
+	list_splice_tail_init(&cache->abandoned, &heap->pages);
+	heap->nr_pages += cache->nr_abandoned;
+	WRITE_ONCE(cache->nr_abandoned, 0);
+	spin_unlock(&cache->abandoned_lock);
+}
+
+/**
+ * xalloc_heap_abandon() - hand a dead CPU's pages to the cache
+ * @cache: the cache
+ * @cpu: a CPU that is offline and runs nothing
+ *
+ * The pages, pending remote frees and all, wait on the cache's abandoned
+ * list with no owner CPU until some CPU's slow path adopts them. May sleep.
+ */
+void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
+{
+	struct xalloc_heap *heap = xalloc_cpu_heap(cache, cpu);
+	struct xalloc_page *page;
+	unsigned long flags;
+
+	/* No remote free may queue these pages on this heap any more... */
+	list_for_each_entry(page, &heap->full, link)
+		xalloc_page_clear_full(page);
+	/* ...and those that did have finished queueing them. */
+	xalloc_os_wait_remote_frees();
+	heap_take_unfull(heap);
+	list_splice_init(&heap->full, &heap->pages);
+
+	spin_lock_irqsave(&cache->abandoned_lock, flags);
+	list_for_each_entry(page, &heap->pages, link) {
+		page->flags &= ~XALLOC_PAGE_IN_FULL;
+		WRITE_ONCE(page->heap, NULL);
+		WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
+	}
+	list_splice_tail_init(&heap->pages, &cache->abandoned);
+	cache->nr_abandoned += heap->nr_pages;
+	spin_unlock_irqrestore(&cache->abandoned_lock, flags);
+	heap->nr_pages = 0;
+	heap->current_page = NULL;
+}
+
+/*
  * Called with the heap lock held, which it may drop to map a segment: the
  * caller may then be running on another CPU, with another heap.
  */
@@ -144,6 +206,7 @@ static void *heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	for (tries = 0; ; tries++) {
 		heap = xalloc_this_heap(cache);
 		heap_take_unfull(heap);
+		heap_adopt(cache, heap);
 		block = heap_alloc_from_pages(heap);
 		if (!block)
 			block = heap_alloc_fresh(cache, heap);
@@ -228,24 +291,34 @@ void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		}
 		xalloc_heap_unlock(cache, flags);
 	}
+	xalloc_os_remote_free_begin();
 	xalloc_page_free_remote(page, block);
+	xalloc_os_remote_free_end();
 	xalloc_count_remote_free(cache);
 }
 
-/* Per-CPU visits: a function run on each CPU's heap under its lock. */
+/*
+ * Per-CPU visits: a function run on each CPU's heap under its lock, after
+ * the heap has adopted abandoned pages if @adopt is set.
+ */
 struct heap_visit {
 	struct xalloc_cache *cache;
 	void (*fn)(struct xalloc_heap *heap, void *arg);
 	void *arg;
+	bool adopt;
 };
 
 static long heap_visit_on_cpu(void *data)
 {
 	struct heap_visit *visit = data;
+	struct xalloc_heap *heap;
 	unsigned long flags;
 
 	xalloc_heap_lock(visit->cache, flags);
-	visit->fn(xalloc_this_heap(visit->cache), visit->arg);
+	heap = xalloc_this_heap(visit->cache);
+	if (visit->adopt)
+		heap_adopt(visit->cache, heap);
+	visit->fn(heap, visit->arg);
 	xalloc_heap_unlock(visit->cache, flags);
 	return 0;
 }
@@ -253,13 +326,17 @@ static long heap_visit_on_cpu(void *data)
 /*
  * Run @fn on every heap of @cache. An online CPU's heap is visited on that
  * CPU, since only its owner may touch it; an offline CPU's heap has no
- * owner running and is visited from here. May sleep.
+ * owner running and is visited from here (it is empty once abandoned).
+ * Abandoned pages are adopted by the first online CPU when @adopt is set;
+ * otherwise the caller looks at them with abandoned_visit(). May sleep.
  */
 static void heaps_visit(struct xalloc_cache *cache,
 			void (*fn)(struct xalloc_heap *heap, void *arg),
-			void *arg)
+			void *arg, bool adopt)
 {
-	struct heap_visit visit = { .cache = cache, .fn = fn, .arg = arg };
+	struct heap_visit visit = {
+		.cache = cache, .fn = fn, .arg = arg, .adopt = adopt,
+	};
 	int cpu;
 
 	xalloc_os_hotplug_lock();
@@ -270,6 +347,23 @@ static void heaps_visit(struct xalloc_cache *cache,
 			fn(xalloc_cpu_heap(cache, cpu), arg);
 	}
 	xalloc_os_hotplug_unlock();
+}
+
+/*
+ * Run @fn on every abandoned page of @cache. Nobody owns them: under the
+ * lock, no CPU can adopt one and start changing its lists.
+ */
+static void abandoned_visit(struct xalloc_cache *cache,
+			    void (*fn)(struct xalloc_page *page, void *arg),
+			    void *arg)
+{
+	struct xalloc_page *page;
+	unsigned long flags;
+
+	spin_lock_irqsave(&cache->abandoned_lock, flags);
+	list_for_each_entry(page, &cache->abandoned, link)
+		fn(page, arg);
+	spin_unlock_irqrestore(&cache->abandoned_lock, flags);
 }
 
 static void heap_collect(struct xalloc_heap *heap, void *arg)
@@ -291,7 +385,7 @@ static void heap_collect(struct xalloc_heap *heap, void *arg)
  */
 void xalloc_heaps_collect(struct xalloc_cache *cache)
 {
-	heaps_visit(cache, heap_collect, NULL);
+	heaps_visit(cache, heap_collect, NULL, true);
 }
 
 static void heap_validate_list(struct list_head *list, bool full,
@@ -309,6 +403,14 @@ static void heap_validate_list(struct list_head *list, bool full,
 			++*bad;
 		}
 	}
+}
+
+static void page_validate_abandoned(struct xalloc_page *page, void *arg)
+{
+	unsigned long *bad = arg;
+
+	if (!xalloc_page_validate(page))
+		++*bad;
 }
 
 static void heap_validate(struct xalloc_heap *heap, void *arg)
@@ -329,7 +431,8 @@ unsigned long xalloc_heaps_validate(struct xalloc_cache *cache)
 {
 	unsigned long bad = 0;
 
-	heaps_visit(cache, heap_validate, &bad);
+	heaps_visit(cache, heap_validate, &bad, false);
+	abandoned_visit(cache, page_validate_abandoned, &bad);
 	return bad;
 }
 
@@ -359,7 +462,7 @@ unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache)
 {
 	unsigned long released = 0;
 
-	heaps_visit(cache, heap_shrink, &released);
+	heaps_visit(cache, heap_shrink, &released, true);
 	return released;
 }
 
@@ -400,13 +503,15 @@ unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache)
 {
 	unsigned long leaked = 0;
 
-	heaps_visit(cache, heap_teardown, &leaked);
+	heaps_visit(cache, heap_teardown, &leaked, true);
 	return leaked;
 }
 
-static void page_stats(struct xalloc_page *page,
-		       struct xalloc_cache_stats *stats)
+static void page_stats(struct xalloc_page *page, void *arg)
 {
+	struct xalloc_cache_stats *stats = arg;
+
+	stats->pages++;
 	stats->reserved += page->reserved;
 	stats->capacity += page->capacity;
 	stats->used += page->used;
@@ -420,7 +525,6 @@ static void heap_stats(struct xalloc_heap *heap, void *arg)
 	struct xalloc_cache_stats *stats = arg;
 	struct xalloc_page *page;
 
-	stats->pages += heap->nr_pages;
 	stats->allocs += heap->allocs;
 	stats->alloc_fails += heap->alloc_fails;
 	stats->frees += heap->local_frees + heap->remote_frees;
@@ -442,7 +546,8 @@ static void heap_stats(struct xalloc_heap *heap, void *arg)
 void xalloc_heaps_stats(struct xalloc_cache *cache,
 			struct xalloc_cache_stats *stats)
 {
-	heaps_visit(cache, heap_stats, stats);
+	heaps_visit(cache, heap_stats, stats, false);
+	abandoned_visit(cache, page_stats, stats);
 }
 
 struct page_info_walk {
@@ -451,8 +556,9 @@ struct page_info_walk {
 	unsigned int count;
 };
 
-static void page_info(struct xalloc_page *page, struct page_info_walk *walk)
+static void page_info(struct xalloc_page *page, void *arg)
 {
+	struct page_info_walk *walk = arg;
 	struct xalloc_page_info *info;
 
 	if (walk->count++ >= walk->max)
@@ -498,6 +604,7 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 {
 	struct page_info_walk walk = { .info = info, .max = max };
 
-	heaps_visit(cache, heap_page_info, &walk);
+	heaps_visit(cache, heap_page_info, &walk, false);
+	abandoned_visit(cache, page_info, &walk);
 	return walk.count;
 }

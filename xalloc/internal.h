@@ -57,6 +57,9 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 	return shift[kind];
 }
 
+/* The owner CPU of an abandoned page: no CPU, so every free is remote. */
+#define XALLOC_NO_CPU		(-1)
+
 /* Page flags, owner-written. */
 #define XALLOC_PAGE_IN_USE	0x1	/* owned by a cache */
 #define XALLOC_PAGE_IN_FULL	0x2	/* on its heap's full list */
@@ -187,6 +190,10 @@ struct xalloc_heap {
  * @name: unique name, also its debugfs directory
  * @list: link in the list of caches
  * @debugfs: its debugfs directory
+ * @abandoned_lock: protects @abandoned and @nr_abandoned
+ * @abandoned: pages of CPUs that went offline, waiting for an owner
+ * @nr_abandoned: pages on @abandoned
+ * @cpu_dead: registration for CPU hotplug
  */
 struct xalloc_cache {
 	struct xalloc_heap __percpu *heaps;
@@ -201,6 +208,10 @@ struct xalloc_cache {
 	const char *name;
 	struct list_head list;
 	struct dentry *debugfs;
+	spinlock_t abandoned_lock;	/* irq-safe: taken by the slow path */
+	struct list_head abandoned;
+	unsigned long nr_abandoned;
+	struct hlist_node cpu_dead;
 };
 
 /* segment.c */
@@ -293,6 +304,7 @@ struct xalloc_page_info {
 
 /* heap.c */
 void xalloc_heap_init(struct xalloc_heap *heap);
+void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
 void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp);
 void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		      void *block);
@@ -307,6 +319,8 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 				    unsigned int max);
 
 /* cache.c */
+int xalloc_caches_init(void);
+void xalloc_caches_exit(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
 

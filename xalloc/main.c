@@ -19,6 +19,11 @@ static int __init xalloc_init(void)
 
 	if (ret)
 		return ret;
+	ret = xalloc_caches_init();
+	if (ret) {
+		xalloc_segments_exit();
+		return ret;
+	}
 	xalloc_debugfs_init();
 	return 0;
 }
@@ -26,6 +31,7 @@ static int __init xalloc_init(void)
 static void __exit xalloc_exit(void)
 {
 	xalloc_debugfs_exit();
+	xalloc_caches_exit();
 	xalloc_segments_exit();
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Segment memory from the kernel.
+ * What xalloc asks of the kernel beyond inline calls: segment memory and
+ * CPU hotplug notifications.
+ *
+ * Segment memory.
  *
  * A segment must be aligned to its size. vmalloc() gives no alignment to
  * modules (__vmalloc_node() is exported only for the vmalloc test module,
@@ -10,6 +13,8 @@
  * its node, mapped with vmap(VM_IOREMAP), and VM_MAP_PUT_PAGES hands the
  * pages and their array to vfree() when the segment is released.
  */
+#include <linux/cpuhotplug.h>
+
 #include "os.h"
 
 static void free_pages_array(struct page **pages, unsigned int n)
@@ -91,4 +96,44 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 void xalloc_os_unmap_segment(void *segment)
 {
 	vfree(segment);
+}
+
+static int xalloc_cpuhp_state;
+
+/**
+ * xalloc_os_hotplug_init() - be told when a CPU has gone offline
+ * @cpu_dead: called for each registered node once the CPU is dead
+ *
+ * The callback runs at the PREPARE stage of CPU teardown, after the CPU has
+ * stopped: nothing runs there any more, so its per-CPU state can be taken
+ * over from another CPU.
+ *
+ * Return: 0 or a negative errno.
+ */
+int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu,
+					   struct hlist_node *node))
+{
+	int ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "xalloc:dead",
+					  NULL, cpu_dead);
+
+	if (ret < 0)
+		return ret;
+	xalloc_cpuhp_state = ret;
+	return 0;
+}
+
+void xalloc_os_hotplug_exit(void)
+{
+	cpuhp_remove_multi_state(xalloc_cpuhp_state);
+}
+
+int xalloc_os_hotplug_add(struct hlist_node *node)
+{
+	return cpuhp_state_add_instance_nocalls(xalloc_cpuhp_state, node);
+}
+
+/* Waits for a callback running on @node to finish. */
+void xalloc_os_hotplug_remove(struct hlist_node *node)
+{
+	cpuhp_state_remove_instance_nocalls(xalloc_cpuhp_state, node);
 }

@@ -27,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -147,8 +148,8 @@ static inline void xalloc_os_might_alloc(gfp_t gfp)
 
 /*
  * The thread_free word of a page: a block pointer with flag bits in its low
- * bits. Pushers publish the block's next pointer with release; the owner
- * takes the list with acquire.
+ * bits. Pushers publish the block's next pointer with a fully ordered
+ * compare-and-swap; the owner takes the list with acquire.
  */
 static inline unsigned long xalloc_atomic_read(atomic_long_t *word)
 {
@@ -159,13 +160,6 @@ static inline void xalloc_atomic_set(atomic_long_t *word,
 				     unsigned long val)
 {
 	atomic_long_set(word, val);
-}
-
-static inline bool xalloc_atomic_cas_release(atomic_long_t *word,
-					     unsigned long *old,
-					     unsigned long new)
-{
-	return atomic_long_try_cmpxchg_release(word, (long *)old, new);
 }
 
 static inline bool xalloc_atomic_cas(atomic_long_t *word,
@@ -199,5 +193,23 @@ static inline long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *),
 
 #define xalloc_os_hotplug_lock()	cpus_read_lock()
 #define xalloc_os_hotplug_unlock()	cpus_read_unlock()
+
+/*
+ * CPU hotplug (os.c): @cpu_dead runs for each registered node after a CPU
+ * has gone offline, on another CPU, in process context.
+ */
+int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu,
+					   struct hlist_node *node));
+void xalloc_os_hotplug_exit(void);
+int xalloc_os_hotplug_add(struct hlist_node *node);
+void xalloc_os_hotplug_remove(struct hlist_node *node);
+
+/*
+ * A remote free runs as an RCU read-side section, so that abandoning a
+ * dead CPU's pages can wait for the frees already under way.
+ */
+#define xalloc_os_remote_free_begin()	rcu_read_lock()
+#define xalloc_os_remote_free_end()	rcu_read_unlock()
+#define xalloc_os_wait_remote_frees()	synchronize_rcu()
 
 #endif /* _XALLOC_OS_H */

@@ -152,6 +152,8 @@ unsigned int xalloc_page_collect(struct xalloc_page *page)
  * @page: the block's page
  * @block: the block
  *
+ * Runs as an RCU read-side section (see xalloc_heap_abandon()).
+ *
  * Return: true if the page was on its owner's full list and this free has
  * queued it on the owner heap's unfull list.
  */
@@ -166,8 +168,9 @@ bool xalloc_page_free_remote(struct xalloc_page *page, void *block)
 		new = (unsigned long)block | (old & XALLOC_TF_FLAGS);
 		if (old & XALLOC_TF_FULL)
 			new = (new & ~XALLOC_TF_FULL) | XALLOC_TF_QUEUED;
-	} while (!xalloc_atomic_cas_release(&page->thread_free, &old, new));
+	} while (!xalloc_atomic_cas(&page->thread_free, &old, new));
 
+	/* Fully ordered: page->heap was set before the owner flagged FULL. */
 	if (!(old & XALLOC_TF_FULL))
 		return false;
 	llist_add(&page->unfull, &page->heap->unfull);
