@@ -105,6 +105,8 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	struct xalloc_cache *cache;
 	int cpu;
 
+	if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, sizeof(*cache)))
+		return NULL;
 	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
 		return NULL;

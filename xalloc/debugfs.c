@@ -4,6 +4,8 @@
  *
  *   summary          one row per cache, slabinfo-like
  *   segments         segments mapped, empty, and bytes
+ *   fail_segment/    fault injection for segment mapping
+ *   fail_metadata/   fault injection for metadata allocations
  *   <cache>/stats    one "key value" pair per line
  *   <cache>/pages    a header line, then one line per page
  *   <cache>/control  write "collect" to collect every CPU's remote frees,
@@ -185,6 +187,7 @@ int xalloc_debugfs_init(void)
 			    &summary_fops);
 	debugfs_create_file("segments", 0444, xalloc_debugfs_root, NULL,
 			    &segments_fops);
+	xalloc_os_faults_init(xalloc_debugfs_root);
 	return 0;
 }
 

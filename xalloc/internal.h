@@ -225,6 +225,7 @@ bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp);
 void xalloc_segment_release_page(struct xalloc_page *page);
 void xalloc_segment_leak_page(struct xalloc_page *page);
 void xalloc_segment_request_refill(void);
+void xalloc_segment_rebalance(void);
 void xalloc_segment_trim(void);
 unsigned long xalloc_segment_count_of(struct xalloc_cache *cache);
 void *xalloc_page_base(struct xalloc_page *page);

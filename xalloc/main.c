@@ -9,7 +9,23 @@
 
 #include "internal.h"
 
-module_param_named(reserve_segments, xalloc_reserve_segments, uint, 0644);
+/* A new reserve takes effect before the write returns. */
+static int reserve_segments_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		xalloc_segment_rebalance();
+	return ret;
+}
+
+static const struct kernel_param_ops reserve_segments_ops = {
+	.set = reserve_segments_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(reserve_segments, &reserve_segments_ops,
+		&xalloc_reserve_segments, 0644);
 MODULE_PARM_DESC(reserve_segments,
 		 "empty segments kept ready per NUMA node and page kind (default 1)");
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What xalloc asks of the kernel beyond inline calls: segment memory and
- * CPU hotplug notifications.
+ * What xalloc asks of the kernel beyond inline calls: segment memory,
+ * fault injection, a shrinker and CPU hotplug notifications.
  *
  * Segment memory.
  *
@@ -14,6 +14,8 @@
  * pages and their array to vfree() when the segment is released.
  */
 #include <linux/cpuhotplug.h>
+#include <linux/fault-inject.h>
+#include <linux/shrinker.h>
 
 #include "os.h"
 
@@ -63,6 +65,9 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 	struct page **pages;
 	void *addr;
 
+	if (xalloc_os_should_fail(XALLOC_FAULT_SEGMENT, size) ||
+	    xalloc_os_should_fail(XALLOC_FAULT_METADATA, n * sizeof(*pages)))
+		return NULL;
 	pages = kvmalloc_array(n, sizeof(*pages), gfp);
 	if (!pages)
 		return NULL;
@@ -96,6 +101,88 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 void xalloc_os_unmap_segment(void *segment)
 {
 	vfree(segment);
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(fail_segment);
+static DECLARE_FAULT_ATTR(fail_metadata);
+
+/**
+ * xalloc_os_should_fail() - ask fault injection whether to fail
+ * @fault: what is being allocated
+ * @size: how many bytes
+ *
+ * Return: true if the allocation must fail.
+ */
+bool xalloc_os_should_fail(enum xalloc_fault fault, size_t size)
+{
+	return should_fail(fault == XALLOC_FAULT_SEGMENT ? &fail_segment :
+			   &fail_metadata, size);
+}
+
+/**
+ * xalloc_os_faults_init() - expose the fault attributes in debugfs
+ * @debugfs_dir: /sys/kernel/debug/xalloc
+ *
+ * Injected failures print one line each rather than a stack trace, which
+ * the test harness would take for a kernel splat.
+ */
+void xalloc_os_faults_init(struct dentry *debugfs_dir)
+{
+	fail_segment.verbose = 1;
+	fail_metadata.verbose = 1;
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_segment", debugfs_dir, &fail_segment);
+	fault_create_debugfs_attr("fail_metadata", debugfs_dir,
+				  &fail_metadata);
+#endif
+}
+#else
+bool xalloc_os_should_fail(enum xalloc_fault fault, size_t size)
+{
+	return false;
+}
+
+void xalloc_os_faults_init(struct dentry *debugfs_dir)
+{
+}
+#endif
+
+static struct shrinker *segment_shrinker;
+
+static unsigned long shrinker_count(struct shrinker *shrinker,
+				    struct shrink_control *sc)
+{
+	return xalloc_segment_count_empty() ?: SHRINK_EMPTY;
+}
+
+static unsigned long shrinker_scan(struct shrinker *shrinker,
+				   struct shrink_control *sc)
+{
+	return xalloc_segment_release_empty(sc->nr_to_scan);
+}
+
+/**
+ * xalloc_os_shrinker_init() - give empty segments back under pressure
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xalloc_os_shrinker_init(void)
+{
+	segment_shrinker = shrinker_alloc(0, "xalloc-segments");
+	if (!segment_shrinker)
+		return -ENOMEM;
+	segment_shrinker->count_objects = shrinker_count;
+	segment_shrinker->scan_objects = shrinker_scan;
+	/* One object is a 4 MiB segment: scan a few at a time. */
+	segment_shrinker->batch = 4;
+	shrinker_register(segment_shrinker);
+	return 0;
+}
+
+void xalloc_os_shrinker_exit(void)
+{
+	shrinker_free(segment_shrinker);
 }
 
 static int xalloc_cpuhp_state;

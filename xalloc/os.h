@@ -195,6 +195,29 @@ static inline long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *),
 #define xalloc_os_hotplug_unlock()	cpus_read_unlock()
 
 /*
+ * Fault injection (os.c): segment and metadata allocations ask first, so
+ * that tests can make them fail (fail_nth, or the debugfs attributes under
+ * /sys/kernel/debug/xalloc/). Always false without CONFIG_FAULT_INJECTION.
+ */
+enum xalloc_fault {
+	XALLOC_FAULT_SEGMENT,
+	XALLOC_FAULT_METADATA,
+};
+
+bool xalloc_os_should_fail(enum xalloc_fault fault, size_t size);
+void xalloc_os_faults_init(struct dentry *debugfs_dir);
+
+/*
+ * Memory pressure (os.c): a shrinker that counts and unmaps empty
+ * segments through xalloc_segment_count_empty() and
+ * xalloc_segment_release_empty().
+ */
+int xalloc_os_shrinker_init(void);
+void xalloc_os_shrinker_exit(void);
+unsigned long xalloc_segment_count_empty(void);
+unsigned long xalloc_segment_release_empty(unsigned long max);
+
+/*
  * CPU hotplug (os.c): @cpu_dead runs for each registered node after a CPU
  * has gone offline, on another CPU, in process context.
  */

@@ -8,7 +8,8 @@
  * that has been used keeps xalloc_reserve_segments empty segments ready, so
  * that allocations that cannot sleep still find a fresh page, and gives the
  * others back to vmalloc. Refill and release both run from a work item:
- * vmalloc and vfree may sleep, and pages come back from any context.
+ * vmalloc and vfree may sleep, and pages come back from any context. Under
+ * memory pressure a shrinker unmaps the empty segments, reserves included.
  */
 #include "internal.h"
 
@@ -254,14 +255,15 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
-/* Unmap the empty segments @pool holds beyond its reserve. */
-static unsigned long pool_trim(struct xalloc_pool *pool)
+/* Unmap up to @max of the empty segments @pool holds beyond @keep. */
+static unsigned long pool_trim(struct xalloc_pool *pool, unsigned long keep,
+			       unsigned long max)
 {
 	struct xalloc_segment *segment;
 	unsigned long flags, released = 0;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	while (pool->nr_empty > READ_ONCE(xalloc_reserve_segments)) {
+	while (pool->nr_empty > keep && released < max) {
 		segment = list_first_entry(&pool->empty,
 					   struct xalloc_segment, link);
 		list_del(&segment->link);
@@ -276,14 +278,21 @@ static unsigned long pool_trim(struct xalloc_pool *pool)
 	return released;
 }
 
-/* Map segments until an active @pool holds its reserve of empty ones. */
+/*
+ * Map the segments an active @pool lacks for its reserve of empty ones.
+ * What is lacking is counted once: if the shrinker unmaps segments
+ * meanwhile, memory is short, and this does not map them again.
+ */
 static void pool_refill(struct xalloc_pool *pool)
 {
-	while (READ_ONCE(pool->active) &&
-	       READ_ONCE(pool->nr_empty) < READ_ONCE(xalloc_reserve_segments)) {
+	unsigned long have = READ_ONCE(pool->nr_empty);
+	unsigned long want = READ_ONCE(xalloc_reserve_segments);
+
+	if (!READ_ONCE(pool->active))
+		return;
+	for (; have < want; have++)
 		if (!xalloc_segment_grow(pool->kind, pool->node, GFP_KERNEL))
 			break;
-	}
 }
 
 static void balance_pools(struct work_struct *work)
@@ -291,7 +300,8 @@ static void balance_pools(struct work_struct *work)
 	unsigned int i;
 
 	for (i = 0; i < nr_pools; i++) {
-		pool_trim(&pools[i]);
+		pool_trim(&pools[i], READ_ONCE(xalloc_reserve_segments),
+			  ULONG_MAX);
 		pool_refill(&pools[i]);
 	}
 }
@@ -307,6 +317,20 @@ void xalloc_segment_request_refill(void)
 }
 
 /**
+ * xalloc_segment_rebalance() - rebalance the pools now
+ *
+ * Runs the balance work and waits for it. May sleep.
+ */
+void xalloc_segment_rebalance(void)
+{
+	/* Module parameters are set before the pools exist. */
+	if (!pools)
+		return;
+	queue_work(system_unbound_wq, &balance_work);
+	flush_work(&balance_work);
+}
+
+/**
  * xalloc_segment_trim() - unmap every empty segment beyond the reserves
  *
  * May sleep.
@@ -316,7 +340,42 @@ void xalloc_segment_trim(void)
 	unsigned int i;
 
 	for (i = 0; i < nr_pools; i++)
-		pool_trim(&pools[i]);
+		pool_trim(&pools[i], READ_ONCE(xalloc_reserve_segments),
+			  ULONG_MAX);
+}
+
+/**
+ * xalloc_segment_count_empty() - count the empty segments of every pool
+ *
+ * Return: the number of segments the shrinker could unmap.
+ */
+unsigned long xalloc_segment_count_empty(void)
+{
+	unsigned long count = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++)
+		count += READ_ONCE(pools[i].nr_empty);
+	return count;
+}
+
+/**
+ * xalloc_segment_release_empty() - unmap empty segments, reserves included
+ * @max: at most this many
+ *
+ * Under memory pressure the ready reserves go too; they are mapped again
+ * when allocations need them. May sleep.
+ *
+ * Return: the number of segments unmapped.
+ */
+unsigned long xalloc_segment_release_empty(unsigned long max)
+{
+	unsigned long released = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr_pools && released < max; i++)
+		released += pool_trim(&pools[i], 0, max - released);
+	return released;
 }
 
 static bool segment_holds_cache(struct xalloc_segment *segment,
@@ -394,6 +453,10 @@ int xalloc_segments_init(void)
 		pool->kind = i % XALLOC_PAGE_KINDS;
 	}
 	INIT_WORK(&balance_work, balance_pools);
+	if (xalloc_os_shrinker_init()) {
+		kfree(pools);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -412,6 +475,7 @@ void xalloc_segments_exit(void)
 {
 	unsigned int i;
 
+	xalloc_os_shrinker_exit();
 	cancel_work_sync(&balance_work);
 	for (i = 0; i < nr_pools; i++) {
 		unmap_list(&pools[i].partial);

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xalloc_faults: failures injected into every allocation xalloc makes for
+ * itself, and memory pressure. Each failure must be reported as NULL and
+ * leave nothing behind; the shrinker must give empty segments back.
+ *
+ * Failures are injected with the task's fail_nth, as writing
+ * /proc/thread-self/fail-nth does: the nth fault-injection point this task
+ * reaches fails. Sweeping n from 1 exercises each point in turn, until
+ * the operation succeeds with the countdown unspent.
+ */
+#include <linux/sched.h>
+
+#include "xalloc_test.h"
+
+#define MAX_POINTS	16
+#define RESERVE_PARAM	"/sys/module/xalloc/parameters/reserve_segments"
+
+/* Arm the nth injection point of this task; return what is left of it. */
+static void fail_nth(unsigned int n)
+{
+	WRITE_ONCE(current->fail_nth, n);
+}
+
+static unsigned int fail_nth_left(void)
+{
+	unsigned int left = READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+	return left;
+}
+
+static void restore_reserve(void *unused)
+{
+	xt_write_file(RESERVE_PARAM, "1");
+}
+
+static void create_fails_cleanly_at_every_point(struct kunit *test)
+{
+	struct xalloc_cache *cache;
+	unsigned int n, failures = 0;
+
+	for (n = 1; n <= MAX_POINTS; n++) {
+		fail_nth(n);
+		cache = xalloc_cache_create("t_fail_create", 64, 0, 0, NULL);
+		if (fail_nth_left()) {
+			/* Every point passed: the sweep is over. */
+			KUNIT_EXPECT_NOT_NULL(test, cache);
+			xalloc_cache_destroy(cache);
+			break;
+		}
+		/* The name was not kept by the failed attempt. */
+		KUNIT_EXPECT_NULL(test, cache);
+		xalloc_cache_destroy(cache);
+		failures++;
+	}
+	KUNIT_EXPECT_GE(test, failures, 1U);
+	KUNIT_EXPECT_LE(test, n, (unsigned int)MAX_POINTS);
+}
+
+/*
+ * Every allocation here needs a new segment: the cache's objects are so
+ * large that a segment holds one page, and with no ready reserve each
+ * emptied segment is unmapped at once.
+ */
+static void segment_failure_leaves_nothing_behind(struct kunit *test)
+{
+	struct xalloc_segment_stats before, after;
+	struct xalloc_cache_stats st;
+	struct xalloc_cache *cache;
+	unsigned int n, failures = 0;
+	void *obj;
+
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, "0"));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   restore_reserve,
+							   NULL));
+	cache = xt_create(test, "t_fail_segment", XALLOC_MAX_OBJECT_SIZE, 0, 0,
+			  NULL);
+	for (n = 1; n <= MAX_POINTS; n++) {
+		xalloc_cache_shrink(cache);
+		xalloc_segment_get_stats(&before);
+		fail_nth(n);
+		obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+		if (fail_nth_left()) {
+			KUNIT_EXPECT_NOT_NULL(test, obj);
+			xalloc_cache_free(cache, obj);
+			break;
+		}
+		KUNIT_EXPECT_NULL(test, obj);
+		xalloc_segment_get_stats(&after);
+		KUNIT_EXPECT_EQ(test, after.segments, before.segments);
+		xalloc_cache_free(cache, obj);
+		failures++;
+	}
+	KUNIT_EXPECT_GE(test, failures, 2U);
+	xalloc_cache_shrink(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fails, (u64)failures);
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+	KUNIT_EXPECT_EQ(test, st.pages, 0UL);
+}
+
+/* Memory pressure (drop_caches runs every shrinker) unmaps empty segments. */
+static void shrinker_releases_empty_segments(struct kunit *test)
+{
+	struct xalloc_segment_stats st;
+	struct xalloc_cache *cache;
+	void *obj;
+
+	cache = xt_create(test, "t_shrinker", 64, 0, 0, NULL);
+	obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+
+	/* A new reserve is mapped before the parameter write returns. */
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, "3"));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   restore_reserve,
+							   NULL));
+	xalloc_segment_get_stats(&st);
+	KUNIT_ASSERT_GE(test, st.empty, 3UL);
+
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file("/proc/sys/vm/drop_caches",
+					       "2"));
+	xalloc_segment_get_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.empty, 0UL);
+	KUNIT_EXPECT_GE(test, st.segments, 1UL);
+
+	/* The live object is untouched and the cache still works. */
+	memset(obj, 0x5a, 64);
+	xalloc_cache_free(cache, obj);
+	obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	xalloc_cache_free(cache, obj);
+}
+
+static struct kunit_case faults_cases[] = {
+	KUNIT_CASE(create_fails_cleanly_at_every_point),
+	KUNIT_CASE(segment_failure_leaves_nothing_behind),
+	KUNIT_CASE(shrinker_releases_empty_segments),
+	{}
+};
+
+static struct kunit_suite faults_suite = {
+	.name = "xalloc_faults",
+	.test_cases = faults_cases,
+};
+
+kunit_test_suite(faults_suite);
