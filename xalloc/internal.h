@@ -230,12 +230,57 @@ void xalloc_segment_trim(void);
 unsigned long xalloc_segment_count_of(struct xalloc_cache *cache);
 void *xalloc_page_base(struct xalloc_page *page);
 unsigned long xalloc_page_bytes(struct xalloc_page *page);
-struct xalloc_page *xalloc_page_lookup(const void *obj);
 
 static inline struct xalloc_segment *xalloc_segment_of(const void *ptr)
 {
 	return (struct xalloc_segment *)((unsigned long)ptr &
 					 ~XALLOC_SEGMENT_MASK);
+}
+
+static inline unsigned long xalloc_segment_cookie(struct xalloc_segment *seg)
+{
+	return XALLOC_SEGMENT_MAGIC ^ (unsigned long)seg;
+}
+
+/**
+ * xalloc_page_lookup() - find the page descriptor of a block
+ * @obj: a pointer that may or may not come from xalloc
+ *
+ * Inline, as xalloc_page_holds_block(): every free runs both.
+ *
+ * Return: the descriptor of the page @obj falls in, or NULL when @obj is
+ * not inside an xalloc segment.
+ */
+static inline struct xalloc_page *xalloc_page_lookup(const void *obj)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(obj);
+	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
+	unsigned long cookie = xalloc_segment_cookie(segment);
+
+	if (!xalloc_os_segment_cookie_is(segment, cookie))
+		return NULL;
+	return &segment->pages[offset >> segment->page_shift];
+}
+
+/**
+ * xalloc_page_holds_block() - is @obj the start of a carved block of @page?
+ * @page: a page in use
+ * @obj: the pointer to check
+ *
+ * Return: true if it is.
+ */
+static inline bool xalloc_page_holds_block(struct xalloc_page *page,
+					   const void *obj)
+{
+	unsigned long offset, index;
+
+	if (obj < page->start)
+		return false;
+	/* A multiply instead of a division: this runs on every free. */
+	offset = obj - page->start;
+	index = (offset * page->block_recip) >> XALLOC_RECIP_SHIFT;
+	return index * page->block_size == offset &&
+	       index < READ_ONCE(page->capacity);
 }
 
 /* page.c */
@@ -250,7 +295,6 @@ void xalloc_page_clear_queued(struct xalloc_page *page);
 bool xalloc_page_is_queued(struct xalloc_page *page);
 unsigned int xalloc_page_count_thread_free(struct xalloc_page *page);
 unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list);
-bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj);
 bool xalloc_page_validate(struct xalloc_page *page);
 
 static inline void *xalloc_block_next(const struct xalloc_page *page,

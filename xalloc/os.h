@@ -62,9 +62,10 @@ void xalloc_os_unmap_segment(void *segment);
 static inline bool xalloc_os_segment_cookie_is(const void *segment,
 					       unsigned long cookie)
 {
-	unsigned long word;
+	unsigned long addr = (unsigned long)segment, word;
 
-	if (!is_vmalloc_addr(segment))
+	/* is_vmalloc_addr(), inlined. */
+	if (addr < VMALLOC_START || addr >= VMALLOC_END)
 		return false;
 	/*
 	 * get_kernel_nofault() inlined: this runs on every free, and a

@@ -226,26 +226,6 @@ unsigned int xalloc_page_count_thread_free(struct xalloc_page *page)
 				      (void *)(word & ~XALLOC_TF_FLAGS));
 }
 
-/**
- * xalloc_page_holds_block() - is @obj the start of a carved block of @page?
- * @page: a page in use
- * @obj: the pointer to check
- *
- * Return: true if it is.
- */
-bool xalloc_page_holds_block(struct xalloc_page *page, const void *obj)
-{
-	unsigned long offset, index;
-
-	if (obj < page->start)
-		return false;
-	/* A multiply instead of a division: this runs on every free. */
-	offset = obj - page->start;
-	index = (offset * page->block_recip) >> XALLOC_RECIP_SHIFT;
-	return index * page->block_size == offset &&
-	       index < READ_ONCE(page->capacity);
-}
-
 /*
  * Walk one list of @page, at most @limit blocks, checking that each is a
  * carved block of the page. Returns the length, or -1 if the list leaves

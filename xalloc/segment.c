@@ -48,11 +48,6 @@ static struct xalloc_pool *pool_of(int node, enum xalloc_page_kind kind)
 	return &pools[node * XALLOC_PAGE_KINDS + kind];
 }
 
-static unsigned long segment_cookie(struct xalloc_segment *segment)
-{
-	return XALLOC_SEGMENT_MAGIC ^ (unsigned long)segment;
-}
-
 void *xalloc_page_base(struct xalloc_page *page)
 {
 	struct xalloc_segment *segment = xalloc_segment_of(page);
@@ -66,30 +61,13 @@ unsigned long xalloc_page_bytes(struct xalloc_page *page)
 	return 1UL << xalloc_segment_of(page)->page_shift;
 }
 
-/**
- * xalloc_page_lookup() - find the page descriptor of a block
- * @obj: a pointer that may or may not come from xalloc
- *
- * Return: the descriptor of the page @obj falls in, or NULL when @obj is
- * not inside an xalloc segment.
- */
-struct xalloc_page *xalloc_page_lookup(const void *obj)
-{
-	struct xalloc_segment *segment = xalloc_segment_of(obj);
-	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
-
-	if (!xalloc_os_segment_cookie_is(segment, segment_cookie(segment)))
-		return NULL;
-	return &segment->pages[offset >> segment->page_shift];
-}
-
 static void segment_init(struct xalloc_segment *segment,
 			 struct xalloc_pool *pool)
 {
 	unsigned int shift = xalloc_kind_page_shift(pool->kind);
 	unsigned int i;
 
-	segment->cookie = segment_cookie(segment);
+	segment->cookie = xalloc_segment_cookie(segment);
 	segment->pool = pool;
 	segment->page_shift = shift;
 	segment->nr_pages = XALLOC_SEGMENT_SIZE >> shift;
