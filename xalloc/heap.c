@@ -190,11 +190,18 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 	heap->current_page = NULL;
 }
 
-/*
+/**
+ * xalloc_heap_alloc_slow() - allocate when the current page has no block
+ * @cache: the cache
+ * @gfp: allocation flags; only ones that allow blocking may map a segment
+ * @flags: the saved interrupt state of the heap lock
+ *
  * Called with the heap lock held, which it may drop to map a segment: the
  * caller may then be running on another CPU, with another heap.
+ *
+ * Return: a block, or NULL (counted in alloc_fails).
  */
-static void *heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
+void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			     unsigned long *flags)
 {
 	struct xalloc_heap *heap;
@@ -229,68 +236,33 @@ static void *heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 }
 
 /**
- * xalloc_heap_alloc() - allocate a block on the calling CPU
- * @cache: the cache
- * @gfp: allocation flags; only ones that allow blocking may map a segment
+ * xalloc_heap_free_settle() - what a local free may leave to do
+ * @heap: the heap of the calling CPU, under its lock
+ * @page: a page of @heap a block was just freed into
  *
- * Return: an uninitialised block, or NULL.
+ * A full page has room again; an empty page goes back to its segment,
+ * unless it is the current page, which the next allocation wants.
  */
-void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp)
+void xalloc_heap_free_settle(struct xalloc_heap *heap,
+			     struct xalloc_page *page)
 {
-	struct xalloc_heap *heap;
-	struct xalloc_page *page;
-	unsigned long flags;
-	void *block;
-
-	xalloc_heap_lock(cache, flags);
-	heap = xalloc_this_heap(cache);
-	page = heap->current_page;
-	if (likely(page && page->free)) {
-		block = xalloc_page_pop(page);
-		heap->allocs++;
-	} else {
-		block = heap_alloc_slow(cache, gfp, &flags);
-	}
-	xalloc_heap_unlock(cache, flags);
-	return block;
-}
-
-static void heap_free_local(struct xalloc_heap *heap,
-			    struct xalloc_page *page, void *block)
-{
-	xalloc_block_set_next(page, block, page->local_free);
-	page->local_free = block;
-	page->used--;
-	heap->local_frees++;
-	if (unlikely(page->flags & XALLOC_PAGE_IN_FULL)) {
+	if (page->flags & XALLOC_PAGE_IN_FULL) {
 		xalloc_page_clear_full(page);
 		heap_page_unfull(heap, page);
 	}
-	/* Keep the current page even when empty: the next alloc wants it. */
-	if (unlikely(!page->used) && page != heap->current_page)
+	if (!page->used && page != heap->current_page)
 		heap_retire_page(heap, page);
 }
 
 /**
- * xalloc_heap_free() - free a block, from any CPU
+ * xalloc_heap_free_remote() - free a block from a CPU that does not own it
  * @cache: the block's cache
  * @page: the block's page
  * @block: the block
  */
-void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
-		      void *block)
+void xalloc_heap_free_remote(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block)
 {
-	unsigned long flags;
-
-	if (READ_ONCE(page->cpu) == xalloc_this_cpu_hint()) {
-		xalloc_heap_lock(cache, flags);
-		if (likely(page->cpu == xalloc_this_cpu())) {
-			heap_free_local(xalloc_this_heap(cache), page, block);
-			xalloc_heap_unlock(cache, flags);
-			return;
-		}
-		xalloc_heap_unlock(cache, flags);
-	}
 	xalloc_os_remote_free_begin();
 	xalloc_page_free_remote(page, block);
 	xalloc_os_remote_free_end();

@@ -347,12 +347,15 @@ struct xalloc_page_info {
 	bool full;
 };
 
-/* heap.c */
+/* heap.c; the fast paths are inline, below */
 void xalloc_heap_init(struct xalloc_heap *heap);
+void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
+			     unsigned long *flags);
+void xalloc_heap_free_settle(struct xalloc_heap *heap,
+			     struct xalloc_page *page);
+void xalloc_heap_free_remote(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block);
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
-void *xalloc_heap_alloc(struct xalloc_cache *cache, gfp_t gfp);
-void xalloc_heap_free(struct xalloc_cache *cache, struct xalloc_page *page,
-		      void *block);
 void xalloc_heaps_collect(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_validate(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache);
@@ -362,6 +365,71 @@ void xalloc_heaps_stats(struct xalloc_cache *cache,
 unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 				    struct xalloc_page_info *info,
 				    unsigned int max);
+
+/**
+ * xalloc_heap_alloc() - allocate a block on the calling CPU
+ * @cache: the cache
+ * @gfp: allocation flags; only ones that allow blocking may map a segment
+ *
+ * The fast path: pop the current page's free list, no atomic operation.
+ *
+ * Return: an uninitialised block, or NULL.
+ */
+static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
+					       gfp_t gfp)
+{
+	struct xalloc_heap *heap;
+	struct xalloc_page *page;
+	unsigned long flags;
+	void *block;
+
+	xalloc_heap_lock(cache, flags);
+	heap = xalloc_this_heap(cache);
+	page = heap->current_page;
+	if (likely(page && page->free)) {
+		block = xalloc_page_pop(page);
+		heap->allocs++;
+	} else {
+		block = xalloc_heap_alloc_slow(cache, gfp, &flags);
+	}
+	xalloc_heap_unlock(cache, flags);
+	return block;
+}
+
+/**
+ * xalloc_heap_free() - free a block, from any CPU
+ * @cache: the block's cache
+ * @page: the block's page
+ * @block: the block
+ *
+ * On the owner CPU: push to local_free and decrement used at once. From
+ * any other CPU: push to thread_free and leave used to the owner.
+ */
+static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
+					     struct xalloc_page *page,
+					     void *block)
+{
+	struct xalloc_heap *heap;
+	unsigned long flags;
+
+	if (READ_ONCE(page->cpu) == xalloc_this_cpu_hint()) {
+		xalloc_heap_lock(cache, flags);
+		if (likely(page->cpu == xalloc_this_cpu())) {
+			heap = xalloc_this_heap(cache);
+			xalloc_block_set_next(page, block, page->local_free);
+			page->local_free = block;
+			page->used--;
+			heap->local_frees++;
+			if (unlikely(page->flags & XALLOC_PAGE_IN_FULL ||
+				     !page->used))
+				xalloc_heap_free_settle(heap, page);
+			xalloc_heap_unlock(cache, flags);
+			return;
+		}
+		xalloc_heap_unlock(cache, flags);
+	}
+	xalloc_heap_free_remote(cache, page, block);
+}
 
 /* cache.c */
 int xalloc_caches_init(void);
