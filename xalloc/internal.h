@@ -372,6 +372,9 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
  * @gfp: allocation flags; only ones that allow blocking may map a segment
  *
  * The fast path: pop the current page's free list, no atomic operation.
+ * When it runs dry, the owner's own frees on local_free are taken first,
+ * still inline: a CPU that allocates and frees in turn never needs the
+ * slow path.
  *
  * Return: an uninitialised block, or NULL.
  */
@@ -386,6 +389,10 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
 	xalloc_heap_lock(cache, flags);
 	heap = xalloc_this_heap(cache);
 	page = heap->current_page;
+	if (likely(page) && unlikely(!page->free)) {
+		page->free = page->local_free;
+		page->local_free = NULL;
+	}
 	if (likely(page && page->free)) {
 		block = xalloc_page_pop(page);
 		heap->allocs++;
