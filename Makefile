@@ -5,11 +5,13 @@
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
 # make sparse     run sparse on the sources (against KDIR)
+# make bench      benchmark xalloc against SLUB and a per-CPU floor on Debian's
+#                 stock kernel in QEMU
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check demo checkpatch sparse
+.PHONY: all modules clean check demo checkpatch sparse bench
 
 all: modules
 
@@ -30,3 +32,6 @@ checkpatch:
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(TOP) C=2 modules
+
+bench:
+	@$(TOP)/scripts/bench.sh

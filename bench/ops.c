@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The three allocators behind struct bench_ops: SLUB, xalloc, and a floor.
+ *
+ * The floor is the least an irq-safe per-CPU allocator can pay: a per-CPU
+ * stack of pointers, prefilled, pushed and popped with interrupts off. It
+ * honours might_alloc(), init_on_alloc and init_on_free as the other two
+ * do, so that all three pay for the same contract.
+ */
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/percpu.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+
+#include <xalloc.h>
+
+#include "bench.h"
+
+/* Bytes of slab pages of every node, per-CPU deltas included. */
+static u64 slab_bytes(void)
+{
+	enum node_stat_item item = NR_SLAB_UNRECLAIMABLE_B;
+	long pages = 0;
+	int nid, cpu;
+
+	/*
+	 * The global counter lags by up to a threshold per CPU: add the
+	 * deltas not folded yet rather than wait for vmstat to fold them.
+	 */
+	for_each_node_state(nid, N_MEMORY) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		pages += atomic_long_read(&pgdat->vm_stat[item]);
+		for_each_online_cpu(cpu)
+			pages += per_cpu_ptr(pgdat->per_cpu_nodestats,
+					     cpu)->vm_node_stat_diff[item];
+	}
+	return pages > 0 ? (u64)pages << PAGE_SHIFT : 0;
+}
+
+static void *slub_create(const char *name, unsigned int size,
+			 unsigned int objects)
+{
+	/* Its own slabs, so that nobody else's objects share them. */
+	return kmem_cache_create(name, size, 0, SLAB_NO_MERGE, NULL);
+}
+
+static void slub_destroy(void *cache)
+{
+	kmem_cache_destroy(cache);
+}
+
+void *bench_slub_alloc(void *cache, gfp_t gfp)
+{
+	return kmem_cache_alloc(cache, gfp);
+}
+
+void bench_slub_free(void *cache, void *obj)
+{
+	kmem_cache_free(cache, obj);
+}
+
+static u64 slub_memory(void *cache)
+{
+	/* Flush the per-CPU slabs and partial lists, free empty slabs. */
+	kmem_cache_shrink(cache);
+	return slab_bytes();
+}
+
+const struct bench_ops bench_slub_ops = {
+	.name = "slub",
+	.create = slub_create,
+	.destroy = slub_destroy,
+	.alloc = bench_slub_alloc,
+	.free = bench_slub_free,
+	.memory = slub_memory,
+};
+
+static void *xops_create(const char *name, unsigned int size,
+			 unsigned int objects)
+{
+	return xalloc_cache_create(name, size, 0, 0, NULL);
+}
+
+static void xops_destroy(void *cache)
+{
+	xalloc_cache_destroy(cache);
+}
+
+void *bench_xalloc_alloc(void *cache, gfp_t gfp)
+{
+	return xalloc_cache_alloc(cache, gfp);
+}
+
+void bench_xalloc_free(void *cache, void *obj)
+{
+	xalloc_cache_free(cache, obj);
+}
+
+/*
+ * Memory a segment costs outside its own bytes: the struct page array
+ * vfree() gives back with it, the kernel page tables that map it (one
+ * PTE page per PMD_SIZE), and its vmalloc area descriptors.
+ */
+static u64 xops_segment_overhead(u64 segment_bytes)
+{
+	u64 pages = segment_bytes >> PAGE_SHIFT;
+
+	return pages * sizeof(struct page *) +
+	       DIV_ROUND_UP_ULL(segment_bytes, PMD_SIZE) * PAGE_SIZE +
+	       sizeof(struct vm_struct) + sizeof(struct vmap_area);
+}
+
+static u64 xops_memory(void *cache)
+{
+	struct xalloc_segment_stats stats;
+
+	/* Collect remote frees, give back empty pages, unmap segments. */
+	xalloc_cache_shrink(cache);
+	xalloc_segment_get_stats(&stats);
+	if (!stats.segments)
+		return 0;
+	return stats.bytes + stats.segments *
+	       xops_segment_overhead(div64_u64(stats.bytes, stats.segments));
+}
+
+const struct bench_ops bench_xalloc_ops = {
+	.name = "xalloc",
+	.create = xops_create,
+	.destroy = xops_destroy,
+	.alloc = bench_xalloc_alloc,
+	.free = bench_xalloc_free,
+	.memory = xops_memory,
+};
+
+/* The floor: objects carved from chunks of pages of the CPU's node. */
+#define FLOOR_CHUNK_ORDER	8
+
+struct floor_stack {
+	unsigned int top;
+	unsigned int cap;
+	void **slots;
+};
+
+struct floor_cache {
+	struct floor_stack __percpu *stacks;
+	unsigned int size;
+	unsigned int stride;
+	unsigned int nr_chunks;
+	void **chunks;
+};
+
+static void floor_destroy(void *cache)
+{
+	struct floor_cache *fc = cache;
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < fc->nr_chunks; i++)
+		free_pages((unsigned long)fc->chunks[i], FLOOR_CHUNK_ORDER);
+	kvfree(fc->chunks);
+	if (fc->stacks)
+		for_each_possible_cpu(cpu)
+			kvfree(per_cpu_ptr(fc->stacks, cpu)->slots);
+	free_percpu(fc->stacks);
+	kfree(fc);
+}
+
+/* Push @n new objects of @cpu's node on @cpu's stack. */
+static int floor_fill(struct floor_cache *fc, int cpu, unsigned int n,
+		      unsigned int per_chunk)
+{
+	struct floor_stack *st = per_cpu_ptr(fc->stacks, cpu);
+	struct page *page;
+	unsigned int i;
+	void *chunk;
+
+	while (n) {
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_NOWARN,
+					FLOOR_CHUNK_ORDER);
+		if (!page)
+			return -ENOMEM;
+		chunk = page_address(page);
+		fc->chunks[fc->nr_chunks++] = chunk;
+		for (i = 0; i < per_chunk && n; i++, n--)
+			st->slots[st->top++] = chunk + i * fc->stride;
+	}
+	return 0;
+}
+
+/*
+ * Every CPU's stack can hold all the objects, since frees push on the
+ * freeing CPU's stack wherever the object came from.
+ */
+static int floor_prefill(struct floor_cache *fc, unsigned int objects)
+{
+	unsigned int per_chunk = (PAGE_SIZE << FLOOR_CHUNK_ORDER) / fc->stride;
+	unsigned int cpus = num_online_cpus();
+	unsigned int cap = objects * cpus;
+	int cpu, ret;
+
+	fc->chunks = kvcalloc(DIV_ROUND_UP(objects, per_chunk) * cpus,
+			      sizeof(void *), GFP_KERNEL);
+	if (!fc->chunks)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		struct floor_stack *st = per_cpu_ptr(fc->stacks, cpu);
+
+		st->cap = cap;
+		st->slots = kvmalloc_node(cap * sizeof(void *), GFP_KERNEL,
+					  cpu_to_node(cpu));
+		if (!st->slots)
+			return -ENOMEM;
+		ret = floor_fill(fc, cpu, objects, per_chunk);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void *floor_create(const char *name, unsigned int size,
+			  unsigned int objects)
+{
+	struct floor_cache *fc = kzalloc(sizeof(*fc), GFP_KERNEL);
+
+	if (!fc)
+		return NULL;
+	fc->size = size;
+	fc->stride = ALIGN(size, sizeof(void *));
+	fc->stacks = alloc_percpu(struct floor_stack);
+	if (!fc->stacks || floor_prefill(fc, max(objects, 1U))) {
+		floor_destroy(fc);
+		return NULL;
+	}
+	return fc;
+}
+
+void *bench_floor_alloc(void *cache, gfp_t gfp)
+{
+	struct floor_cache *fc = cache;
+	struct floor_stack *st;
+	unsigned long flags;
+	void *obj = NULL;
+
+	might_alloc(gfp);
+	local_irq_save(flags);
+	st = this_cpu_ptr(fc->stacks);
+	if (likely(st->top))
+		obj = st->slots[--st->top];
+	local_irq_restore(flags);
+	if (obj && want_init_on_alloc(gfp))
+		memset(obj, 0, fc->size);
+	return obj;
+}
+
+void bench_floor_free(void *cache, void *obj)
+{
+	struct floor_cache *fc = cache;
+	struct floor_stack *st;
+	unsigned long flags;
+
+	if (want_init_on_free())
+		memset(obj, 0, fc->size);
+	local_irq_save(flags);
+	st = this_cpu_ptr(fc->stacks);
+	/* Cannot overflow: a stack has room for every object. */
+	if (likely(st->top < st->cap))
+		st->slots[st->top++] = obj;
+	local_irq_restore(flags);
+}
+
+const struct bench_ops bench_floor_ops = {
+	.name = "floor",
+	.create = floor_create,
+	.destroy = floor_destroy,
+	.alloc = bench_floor_alloc,
+	.free = bench_floor_free,
+};
