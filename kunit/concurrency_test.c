@@ -352,13 +352,6 @@ static void atomic_allocs_under_spinlock(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
-#define RESERVE_PARAM	"/sys/module/xalloc/parameters/reserve_segments"
-
-static void restore_reserve(void *unused)
-{
-	xt_write_file(RESERVE_PARAM, "1");
-}
-
 /* Allocate with GFP_ATOMIC under a spinlock until the first NULL. */
 struct exhaust_ctx {
 	struct xalloc_cache *cache;
@@ -405,10 +398,7 @@ static void atomic_alloc_fails_cleanly_when_exhausted(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, "0"));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   restore_reserve,
-							   NULL));
+	xt_set_reserve(test, "0");
 	ctx->cache = xt_create(test, "t_exhaust", XALLOC_MAX_OBJECT_SIZE, 0, 0,
 			       NULL);
 	KUNIT_ASSERT_EQ(test, 0L,

@@ -14,8 +14,6 @@
 #include "xalloc_test.h"
 
 #define MAX_POINTS	16
-#define RESERVE_PARAM	"/sys/module/xalloc/parameters/reserve_segments"
-
 /* Arm the nth injection point of this task; return what is left of it. */
 static void fail_nth(unsigned int n)
 {
@@ -28,11 +26,6 @@ static unsigned int fail_nth_left(void)
 
 	WRITE_ONCE(current->fail_nth, 0);
 	return left;
-}
-
-static void restore_reserve(void *unused)
-{
-	xt_write_file(RESERVE_PARAM, "1");
 }
 
 static void create_fails_cleanly_at_every_point(struct kunit *test)
@@ -71,10 +64,7 @@ static void segment_failure_leaves_nothing_behind(struct kunit *test)
 	unsigned int n, failures = 0;
 	void *obj;
 
-	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, "0"));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   restore_reserve,
-							   NULL));
+	xt_set_reserve(test, "0");
 	cache = xt_create(test, "t_fail_segment", XALLOC_MAX_OBJECT_SIZE, 0, 0,
 			  NULL);
 	for (n = 1; n <= MAX_POINTS; n++) {
@@ -113,10 +103,7 @@ static void shrinker_releases_empty_segments(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 
 	/* A new reserve is mapped before the parameter write returns. */
-	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, "3"));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   restore_reserve,
-							   NULL));
+	xt_set_reserve(test, "3");
 	xalloc_segment_get_stats(&st);
 	KUNIT_ASSERT_GE(test, st.empty, 3UL);
 

@@ -105,6 +105,22 @@ int xt_write_file(const char *path, const char *text)
 	return ret < 0 ? ret : 0;
 }
 
+#define RESERVE_PARAM	"/sys/module/xalloc/parameters/reserve_segments"
+
+static void restore_reserve(void *unused)
+{
+	xt_write_file(RESERVE_PARAM, "1");
+}
+
+/* Set xalloc's reserve_segments until the test ends (default 1). */
+void xt_set_reserve(struct kunit *test, const char *segments)
+{
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file(RESERVE_PARAM, segments));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   restore_reserve,
+							   NULL));
+}
+
 /* Small pages are 64 KiB, aligned: same page iff same 64 KiB frame. */
 bool xt_same_page(const void *a, const void *b)
 {
