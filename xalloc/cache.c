@@ -310,13 +310,16 @@ static struct xalloc_page *object_page(const void *obj,
 		return NULL;
 	}
 	if (expected && cache != expected) {
-		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: it belongs to cache '%s'\n",
-					obj, expected->name, cache->name);
+		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: page %u of segment %p belongs to cache '%s'\n",
+					obj, expected->name, page->index,
+					xalloc_segment_of(page), cache->name);
 		return NULL;
 	}
 	if (!xalloc_page_holds_block(page, obj)) {
-		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: not the start of a block\n",
-					obj, cache->name);
+		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: offset %ld in page %u of segment %p is not the start of a carved block\n",
+					obj, cache->name,
+					(long)(obj - page->start), page->index,
+					xalloc_segment_of(page));
 		return NULL;
 	}
 	return page;
