@@ -220,7 +220,7 @@ EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
 
 static bool cache_want_init_on_free(struct xalloc_cache *cache)
 {
-	return !cache->ctor && xalloc_os_init_on_free();
+	return xalloc_os_init_on_free() && !cache->ctor;
 }
 
 /*
@@ -231,7 +231,7 @@ static bool cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 {
 	if (gfp & __GFP_ZERO)
 		return true;
-	return !cache->ctor && xalloc_os_init_on_alloc(gfp);
+	return xalloc_os_init_on_alloc(gfp) && !cache->ctor;
 }
 
 static void cache_init_object(struct xalloc_cache *cache, void *obj,

@@ -360,6 +360,15 @@ void xalloc_heaps_collect(struct xalloc_cache *cache)
 	heaps_visit(cache, heap_collect, NULL, true);
 }
 
+/* Validate @page, counting it in *@arg if it is inconsistent. */
+static void page_validate_count(struct xalloc_page *page, void *arg)
+{
+	unsigned long *bad = arg;
+
+	if (!xalloc_page_validate(page))
+		++*bad;
+}
+
 static void heap_validate_list(struct list_head *list, bool full,
 			       unsigned long *bad)
 {
@@ -371,18 +380,10 @@ static void heap_validate_list(struct list_head *list, bool full,
 				   page->cache->name, page->index,
 				   xalloc_segment_of(page));
 			++*bad;
-		} else if (!xalloc_page_validate(page)) {
-			++*bad;
+		} else {
+			page_validate_count(page, bad);
 		}
 	}
-}
-
-static void page_validate_abandoned(struct xalloc_page *page, void *arg)
-{
-	unsigned long *bad = arg;
-
-	if (!xalloc_page_validate(page))
-		++*bad;
 }
 
 static void heap_validate(struct xalloc_heap *heap, void *arg)
@@ -404,7 +405,7 @@ unsigned long xalloc_heaps_validate(struct xalloc_cache *cache)
 	unsigned long bad = 0;
 
 	heaps_visit(cache, heap_validate, &bad, false);
-	abandoned_visit(cache, page_validate_abandoned, &bad);
+	abandoned_visit(cache, page_validate_count, &bad);
 	return bad;
 }
 
