@@ -14,9 +14,16 @@
 
 /* Align blocks to the cache line, as SLAB_HWCACHE_ALIGN does. */
 #define XALLOC_HWCACHE_ALIGN	0x00000001UL
+/*
+ * Check every object, as slub_debug=FZP would: a red zone after each object
+ * catches overruns and double frees, and free objects are poisoned (unless
+ * the cache has a constructor) so that writes after free are found at the
+ * next allocation. The module parameter "debug" sets it on every cache.
+ */
+#define XALLOC_DEBUG		0x00000002UL
 
 /* Every flag xalloc_cache_create() knows; other bits are rejected. */
-#define XALLOC_CACHE_FLAGS	XALLOC_HWCACHE_ALIGN
+#define XALLOC_CACHE_FLAGS	(XALLOC_HWCACHE_ALIGN | XALLOC_DEBUG)
 
 /* Longest cache name, without the terminating NUL. */
 #define XALLOC_NAME_MAX		31
@@ -42,6 +49,10 @@ struct xalloc_cache;
  * @frees: frees, local and remote
  * @remote_frees: frees made on a CPU other than the page's owner
  * @alloc_fails: allocations that returned NULL
+ * @invalid_frees: frees refused: double frees, pointers that are not the
+ *                 start of an object of this cache
+ * @corruptions: damage found in free lists, red zones or poison
+ * @flags: the cache's XALLOC_* flags
  *
  * At quiescence @used + @free + @local_free == @capacity, and @used is the
  * number of live objects plus @thread_free.
@@ -61,6 +72,9 @@ struct xalloc_cache_stats {
 	u64 frees;
 	u64 remote_frees;
 	u64 alloc_fails;
+	u64 invalid_frees;
+	u64 corruptions;
+	unsigned long flags;
 };
 
 /**

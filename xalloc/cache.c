@@ -11,6 +11,9 @@
 static DEFINE_MUTEX(caches_lock);
 static LIST_HEAD(caches);
 
+/* Set by the module parameter "debug": XALLOC_DEBUG for every new cache. */
+bool xalloc_debug_all;
+
 /* Why the arguments of xalloc_cache_create() are refused, or NULL. */
 static const char *cache_args_error(const char *name, unsigned int size,
 				    unsigned int align, unsigned long flags)
@@ -63,14 +66,19 @@ static enum xalloc_page_kind cache_page_kind(unsigned int block_size)
 /*
  * A free block keeps its next pointer in its first word. With a
  * constructor the object must keep its constructed state while free, so
- * the pointer goes after the object, as in SLUB.
+ * the pointer goes after the object, as in SLUB; with XALLOC_DEBUG it goes
+ * after a red zone that follows the object (see debug.c).
  */
 static void cache_layout(struct xalloc_cache *cache)
 {
 	unsigned int size = cache->object_size;
 
 	cache->align = cache_align(size, cache->align, cache->flags);
-	if (cache->ctor) {
+	if (cache->flags & XALLOC_DEBUG) {
+		cache->free_offset = ALIGN(size, sizeof(void *)) +
+				     sizeof(void *);
+		size = cache->free_offset + sizeof(void *);
+	} else if (cache->ctor) {
 		cache->free_offset = ALIGN(size, sizeof(void *));
 		size = cache->free_offset + sizeof(void *);
 	}
@@ -123,7 +131,10 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
+	if (READ_ONCE(xalloc_debug_all))
+		cache->flags |= XALLOC_DEBUG;
 	cache->ctor = ctor;
+	cache->freelist_key = xalloc_os_random_long();
 	cache_layout(cache);
 	return cache;
 }
@@ -135,7 +146,8 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
  * @size: object size, 1 to XALLOC_MAX_OBJECT_SIZE bytes
  * @align: 0, or the alignment of each object: a power of two up to
  *         PAGE_SIZE. Objects are always aligned to at least a pointer.
- * @flags: 0 or XALLOC_HWCACHE_ALIGN; other bits are refused
+ * @flags: XALLOC_HWCACHE_ALIGN, XALLOC_DEBUG or both; other bits are
+ *         refused
  * @ctor: optional constructor, run once on each block when it is first
  *        carved, with interrupts disabled; it must not sleep. Objects must
  *        be freed in their constructed state.
@@ -218,30 +230,41 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
 
-static bool cache_want_init_on_free(struct xalloc_cache *cache)
+/*
+ * As SLUB: no zeroing when a constructor gives objects their state, or
+ * when debug poison fills free objects (the poison is what debugging
+ * wants to see).
+ */
+static bool cache_keeps_free_contents(struct xalloc_cache *cache)
 {
-	return xalloc_os_init_on_free() && !cache->ctor;
+	return cache->ctor || (cache->flags & XALLOC_DEBUG);
 }
 
-/*
- * As SLUB: zero for __GFP_ZERO, and for init_on_alloc unless a constructor
- * gave the object its initial state.
- */
+static bool cache_want_init_on_free(struct xalloc_cache *cache)
+{
+	return xalloc_os_init_on_free() && !cache_keeps_free_contents(cache);
+}
+
+/* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
 static bool cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 {
 	if (gfp & __GFP_ZERO)
 		return true;
-	return xalloc_os_init_on_alloc(gfp) && !cache->ctor;
+	return xalloc_os_init_on_alloc(gfp) &&
+	       !cache_keeps_free_contents(cache);
 }
 
+/*
+ * Zeroed at free is zeroed still: the free pointer written since was
+ * cleared when the block was taken off its list.
+ */
 static void cache_init_object(struct xalloc_cache *cache, void *obj,
 			      gfp_t gfp)
 {
+	if (unlikely(cache->flags & XALLOC_DEBUG))
+		xalloc_debug_alloc(cache, obj);
 	if (cache_want_init_on_alloc(cache, gfp))
 		memset(obj, 0, cache->object_size);
-	else if (cache_want_init_on_free(cache))
-		/* Zeroed at free, but for the free pointer written since. */
-		*(void **)(obj + cache->free_offset) = NULL;
 }
 
 /**
@@ -286,6 +309,24 @@ void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
 
+/**
+ * xalloc_report_invalid_free() - say why a free is refused, and count it
+ * @cache: the cache the free was for
+ * @page: the page of @obj
+ * @obj: the pointer freed
+ * @why: what is wrong with it
+ */
+void xalloc_report_invalid_free(struct xalloc_cache *cache,
+				struct xalloc_page *page, const void *obj,
+				const char *why)
+{
+	xalloc_event_inc(&cache->invalid_frees);
+	xalloc_warn_ratelimited("%s of %p to cache '%s' ignored: offset %ld in page %u of segment %p\n",
+				why, obj, cache->name,
+				(long)(obj - page->start), page->index,
+				xalloc_segment_of(page));
+}
+
 /*
  * The page of @obj if @obj is a block handed out by @expected (or by any
  * live cache when @expected is NULL); otherwise say why and return NULL.
@@ -297,12 +338,16 @@ static struct xalloc_page *object_page(const void *obj,
 	struct xalloc_cache *cache;
 
 	if (!page) {
+		if (expected)
+			xalloc_event_inc(&expected->invalid_frees);
 		xalloc_warn_ratelimited("free of %p ignored: not an xalloc object\n",
 					obj);
 		return NULL;
 	}
 	cache = READ_ONCE(page->cache);
 	if (!cache) {
+		if (expected)
+			xalloc_event_inc(&expected->invalid_frees);
 		xalloc_warn_ratelimited("free of %p ignored: %s\n", obj,
 					page->flags & XALLOC_PAGE_LEAKED ?
 					"its cache was destroyed" :
@@ -310,27 +355,38 @@ static struct xalloc_page *object_page(const void *obj,
 		return NULL;
 	}
 	if (expected && cache != expected) {
+		xalloc_event_inc(&expected->invalid_frees);
 		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: page %u of segment %p belongs to cache '%s'\n",
 					obj, expected->name, page->index,
 					xalloc_segment_of(page), cache->name);
 		return NULL;
 	}
 	if (!xalloc_page_holds_block(page, obj)) {
-		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: offset %ld in page %u of segment %p is not the start of a carved block\n",
-					obj, cache->name,
-					(long)(obj - page->start), page->index,
-					xalloc_segment_of(page));
+		xalloc_report_invalid_free(cache, page, obj,
+					   "free of a pointer that is not the start of a carved block");
 		return NULL;
 	}
 	return page;
 }
 
+/*
+ * The cheap double-free check comes before anything writes to the block:
+ * zeroing or poisoning it would erase the evidence.
+ */
 static void cache_free_object(struct xalloc_page *page, void *obj)
 {
 	struct xalloc_cache *cache = page->cache;
 
-	if (cache_want_init_on_free(cache))
+	if (unlikely(xalloc_block_looks_free(page, obj))) {
+		xalloc_report_invalid_free(cache, page, obj, "double free");
+		return;
+	}
+	if (unlikely(cache->flags & XALLOC_DEBUG)) {
+		if (!xalloc_debug_free(cache, page, obj))
+			return;
+	} else if (cache_want_init_on_free(cache)) {
 		memset(obj, 0, cache->object_size);
+	}
 	xalloc_heap_free(cache, page, obj);
 }
 
@@ -464,6 +520,9 @@ void xalloc_cache_get_stats(struct xalloc_cache *cache,
 		return;
 	stats->object_size = cache->object_size;
 	stats->block_size = cache->block_size;
+	stats->flags = cache->flags;
+	stats->invalid_frees = xalloc_event_read(&cache->invalid_frees);
+	stats->corruptions = xalloc_event_read(&cache->corruptions);
 	xalloc_heaps_stats(cache, stats);
 	stats->segments = xalloc_segment_count_of(cache);
 }

@@ -42,6 +42,9 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "frees %llu\n", st.frees);
 	seq_printf(m, "remote_frees %llu\n", st.remote_frees);
 	seq_printf(m, "alloc_fails %llu\n", st.alloc_fails);
+	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
+	seq_printf(m, "corruptions %llu\n", st.corruptions);
+	seq_printf(m, "debug %d\n", !!(st.flags & XALLOC_DEBUG));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -183,6 +183,8 @@ struct xalloc_heap {
  * @block_size: size of each block
  * @align: alignment of each block
  * @free_offset: where a free block keeps its next pointer
+ * @freelist_key: random; free pointers are stored xor it, see
+ *                xalloc_block_key()
  * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
  * @kind: page kind of its pages
  * @flags: XALLOC_* creation flags
@@ -194,6 +196,8 @@ struct xalloc_heap {
  * @abandoned: pages of CPUs that went offline, waiting for an owner
  * @nr_abandoned: pages on @abandoned
  * @cpu_dead: registration for CPU hotplug
+ * @invalid_frees: frees refused, see struct xalloc_cache_stats
+ * @corruptions: damage found, see struct xalloc_cache_stats
  */
 struct xalloc_cache {
 	struct xalloc_heap __percpu *heaps;
@@ -201,6 +205,7 @@ struct xalloc_cache {
 	unsigned int block_size;
 	unsigned int align;
 	unsigned int free_offset;
+	unsigned long freelist_key;
 	u64 block_recip;
 	enum xalloc_page_kind kind;
 	unsigned long flags;
@@ -212,6 +217,8 @@ struct xalloc_cache {
 	struct list_head abandoned;
 	unsigned long nr_abandoned;
 	struct hlist_node cpu_dead;
+	atomic_long_t invalid_frees;
+	atomic_long_t corruptions;
 };
 
 /* segment.c */
@@ -297,24 +304,94 @@ unsigned int xalloc_page_count_thread_free(struct xalloc_page *page);
 unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list);
 bool xalloc_page_validate(struct xalloc_page *page);
 
+/*
+ * Free pointers are stored encoded, as SLUB's CONFIG_SLAB_FREELIST_HARDENED
+ * stores them: xor a key secret to the cache and distinct per page, and the
+ * byte-swapped address of the word that holds them. A stray write into a
+ * free block then decodes to a wild pointer, which the checks below refuse
+ * to follow, and reading a free block gives away neither the key nor a
+ * usable address.
+ */
+static inline unsigned long xalloc_block_key(const struct xalloc_page *page,
+					     const void *block)
+{
+	unsigned long slot = (unsigned long)block + page->free_offset;
+
+	return page->cache->freelist_key ^ (unsigned long)page ^
+	       xalloc_swab(slot);
+}
+
 static inline void *xalloc_block_next(const struct xalloc_page *page,
 				      void *block)
 {
-	return *(void **)(block + page->free_offset);
+	unsigned long raw = *(unsigned long *)(block + page->free_offset);
+
+	return (void *)(raw ^ xalloc_block_key(page, block));
 }
 
 static inline void xalloc_block_set_next(const struct xalloc_page *page,
 					 void *block, void *next)
 {
-	*(void **)(block + page->free_offset) = next;
+	*(unsigned long *)(block + page->free_offset) =
+		(unsigned long)next ^ xalloc_block_key(page, block);
 }
+
+/*
+ * An allocated block keeps no encoded pointer, so that a free of it is
+ * never mistaken for a double free (see xalloc_block_looks_free()).
+ */
+static inline void xalloc_block_clear_next(const struct xalloc_page *page,
+					   void *block)
+{
+	*(unsigned long *)(block + page->free_offset) = 0;
+}
+
+/*
+ * The cheap check of a decoded free pointer, on the allocation fast path:
+ * the end of the list or a carved part of @page. The slow paths check
+ * block boundaries too, with xalloc_page_holds_block().
+ */
+static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
+				       const void *next)
+{
+	return !next || (unsigned long)(next - page->start) <
+			(unsigned long)page->capacity * page->block_size;
+}
+
+/**
+ * xalloc_block_looks_free() - is @block on one of @page's free lists?
+ * @page: the page of @block, in use
+ * @block: a carved block of @page
+ *
+ * A free block's pointer decodes to the end of a list or to a block of its
+ * page; an allocated block's was cleared at allocation, and whatever its
+ * user wrote over it decodes to that only by a chance of about one in
+ * 2^48, since the key is secret. So a true answer means a double free
+ * (or a stray write that forged a free pointer, equally worth refusing).
+ *
+ * Return: true if @block looks free.
+ */
+static inline bool xalloc_block_looks_free(struct xalloc_page *page,
+					   void *block)
+{
+	void *next = xalloc_block_next(page, block);
+
+	return !next || xalloc_page_holds_block(page, next);
+}
+
+void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
+				   void *next);
 
 /* Pop the first free block of @page; @page->free must not be empty. */
 static inline void *xalloc_page_pop(struct xalloc_page *page)
 {
 	void *block = page->free;
+	void *next = xalloc_block_next(page, block);
 
-	page->free = xalloc_block_next(page, block);
+	if (unlikely(!xalloc_page_next_ok(page, next)))
+		next = xalloc_page_free_list_broken(page, block, next);
+	page->free = next;
+	xalloc_block_clear_next(page, block);
 	page->used++;
 	return block;
 }
@@ -439,10 +516,21 @@ static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
 }
 
 /* cache.c */
+extern bool xalloc_debug_all;
+
 int xalloc_caches_init(void);
+void xalloc_report_invalid_free(struct xalloc_cache *cache,
+				struct xalloc_page *page, const void *obj,
+				const char *why);
 void xalloc_caches_exit(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
+
+/* debug.c: the checks of XALLOC_DEBUG caches */
+void xalloc_debug_init_block(struct xalloc_cache *cache, void *block);
+void xalloc_debug_alloc(struct xalloc_cache *cache, void *block);
+bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
+		       void *block);
 
 /* debugfs.c */
 int xalloc_debugfs_init(void);

@@ -24,6 +24,10 @@ static const struct kernel_param_ops reserve_segments_ops = {
 	.get = param_get_uint,
 };
 
+module_param_named(debug, xalloc_debug_all, bool, 0644);
+MODULE_PARM_DESC(debug,
+		 "create every cache with XALLOC_DEBUG: red zones and poison, checked at each allocation and free");
+
 module_param_cb(reserve_segments, &reserve_segments_ops,
 		&xalloc_reserve_segments, 0644);
 MODULE_PARM_DESC(reserve_segments,

@@ -27,11 +27,13 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/swab.h>
 #include <linux/topology.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -45,6 +47,15 @@
 #define xalloc_info(fmt, ...)	pr_info("xalloc: " fmt, ##__VA_ARGS__)
 #define xalloc_warn_ratelimited(fmt, ...) \
 	pr_warn_ratelimited("xalloc: " fmt, ##__VA_ARGS__)
+#define xalloc_err_ratelimited(fmt, ...) \
+	pr_err_ratelimited("xalloc: " fmt, ##__VA_ARGS__)
+
+#define xalloc_swab(word)		swab(word)
+#define xalloc_os_random_long()		get_random_long()
+
+/* Event counters that any CPU may bump. */
+#define xalloc_event_inc(counter)	atomic_long_inc(counter)
+#define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
 
 /*
  * Segment memory (os.c). A segment is aligned to its own size, so that the

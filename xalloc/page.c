@@ -12,6 +12,12 @@
  * Blocks are carved lazily: @capacity grows toward @reserved a few blocks
  * at a time, only when @free runs dry, so memory is written (and the
  * constructor run) only as it is needed.
+ *
+ * Free pointers are encoded (see xalloc_block_key()) and every one is
+ * checked before it is followed. A list found broken is cut where it
+ * breaks: the blocks beyond are lost to the page until it is emptied and
+ * carved again, which is better than handing out memory an attacker or a
+ * stray write chose.
  */
 #include "internal.h"
 
@@ -63,13 +69,14 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
  * @page: a page whose free list is empty and whose capacity < reserved
  *
  * Runs the cache's constructor on each new block, as SLUB does when it
- * sets up a new slab.
+ * sets up a new slab, after the debug red zone and poison if the cache
+ * has them.
  */
 void xalloc_page_extend(struct xalloc_page *page)
 {
 	unsigned int n = max_t(unsigned int, XALLOC_MIN_EXTEND,
 			       XALLOC_EXTEND_BYTES / page->block_size);
-	void (*ctor)(void *obj) = page->cache->ctor;
+	struct xalloc_cache *cache = page->cache;
 	void *block, *next;
 	unsigned int i;
 
@@ -78,12 +85,48 @@ void xalloc_page_extend(struct xalloc_page *page)
 	page->free = block;
 	for (i = 0; i < n; i++) {
 		next = i + 1 < n ? block + page->block_size : NULL;
-		if (ctor)
-			ctor(block);
+		if (cache->flags & XALLOC_DEBUG)
+			xalloc_debug_init_block(cache, block);
+		if (cache->ctor)
+			cache->ctor(block);
 		xalloc_block_set_next(page, block, next);
 		block = next;
 	}
 	page->capacity += n;
+}
+
+/**
+ * xalloc_page_free_list_broken() - report a free pointer that is not valid
+ * @page: the page
+ * @block: the free block whose pointer was overwritten
+ * @next: what that pointer decodes to
+ *
+ * Return: NULL, the end of the list from now on.
+ */
+void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
+				   void *next)
+{
+	xalloc_event_inc(&page->cache->corruptions);
+	xalloc_err_ratelimited("cache '%s' page %u of segment %p: the free pointer of the block at offset %ld was overwritten (it decodes to %p); the rest of its list is dropped\n",
+			       page->cache->name, page->index,
+			       xalloc_segment_of(page),
+			       (long)(block - page->start), next);
+	return NULL;
+}
+
+/*
+ * The block after @block on a list of @page, or NULL at the end of the
+ * list or where the list is broken (then reported once per walk by the
+ * caller's choice of @report).
+ */
+static void *page_walk_next(struct xalloc_page *page, void *block,
+			    bool report)
+{
+	void *next = xalloc_block_next(page, block);
+
+	if (!next || xalloc_page_holds_block(page, next))
+		return next;
+	return report ? xalloc_page_free_list_broken(page, block, next) : NULL;
 }
 
 /**
@@ -97,7 +140,9 @@ unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list)
 {
 	unsigned int n = 0;
 
-	for (; list; list = xalloc_block_next(page, list))
+	/* Stops where a list breaks, or loops (at capacity blocks). */
+	for (; list && n < page->capacity; list = page_walk_next(page, list,
+								 false))
 		n++;
 	return n;
 }
@@ -110,7 +155,7 @@ unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list)
 static unsigned int page_collect_thread_free(struct xalloc_page *page)
 {
 	unsigned long word;
-	void *head, *tail;
+	void *head, *tail, *next;
 	unsigned int n = 1;
 
 	if (!(xalloc_atomic_read(&page->thread_free) & ~XALLOC_TF_FLAGS))
@@ -118,9 +163,15 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 	word = xalloc_atomic_fetch_and_acquire(&page->thread_free,
 					       XALLOC_TF_FLAGS);
 	head = (void *)(word & ~XALLOC_TF_FLAGS);
-	for (tail = head; xalloc_block_next(page, tail);
-	     tail = xalloc_block_next(page, tail))
-		n++;
+	/*
+	 * Blocks cut off a broken list stay counted in used: the page is
+	 * never empty again, and the damage stays visible in its counters.
+	 */
+	for (tail = head; n < page->used; tail = next, n++) {
+		next = page_walk_next(page, tail, true);
+		if (!next)
+			break;
+	}
 	xalloc_block_set_next(page, tail, page->local_free);
 	page->local_free = head;
 	page->used -= n;
