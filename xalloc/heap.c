@@ -91,7 +91,7 @@ static void *page_try_alloc(struct xalloc_page *page)
 	xalloc_page_collect(page);
 	if (!page->free && page->capacity < page->reserved)
 		xalloc_page_extend(page);
-	return page->free ? xalloc_page_pop(page) : NULL;
+	return page->free ? xalloc_page_pop(page->cache, page) : NULL;
 }
 
 static void *heap_alloc_from_pages(struct xalloc_heap *heap)
@@ -130,7 +130,7 @@ static void *heap_alloc_fresh(struct xalloc_cache *cache,
 	heap->nr_pages++;
 	heap->current_page = page;
 	xalloc_page_extend(page);
-	return xalloc_page_pop(page);
+	return xalloc_page_pop(cache, page);
 }
 
 /*
@@ -252,21 +252,6 @@ void xalloc_heap_free_settle(struct xalloc_heap *heap,
 	}
 	if (!page->used && page != heap->current_page)
 		heap_retire_page(heap, page);
-}
-
-/**
- * xalloc_heap_free_remote() - free a block from a CPU that does not own it
- * @cache: the block's cache
- * @page: the block's page
- * @block: the block
- */
-void xalloc_heap_free_remote(struct xalloc_cache *cache,
-			     struct xalloc_page *page, void *block)
-{
-	xalloc_os_remote_free_begin();
-	xalloc_page_free_remote(page, block);
-	xalloc_os_remote_free_end();
-	xalloc_count_remote_free(cache);
 }
 
 /*

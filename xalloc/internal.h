@@ -295,7 +295,7 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 		      struct xalloc_heap *heap, int cpu);
 void xalloc_page_extend(struct xalloc_page *page);
 unsigned int xalloc_page_collect(struct xalloc_page *page);
-bool xalloc_page_free_remote(struct xalloc_page *page, void *block);
+void xalloc_page_queue_unfull(struct xalloc_page *page);
 bool xalloc_page_try_mark_full(struct xalloc_page *page);
 void xalloc_page_clear_full(struct xalloc_page *page);
 void xalloc_page_clear_queued(struct xalloc_page *page);
@@ -312,28 +312,31 @@ bool xalloc_page_validate(struct xalloc_page *page);
  * to follow, and reading a free block gives away neither the key nor a
  * usable address.
  */
-static inline unsigned long xalloc_block_key(const struct xalloc_page *page,
+static inline unsigned long xalloc_block_key(const struct xalloc_cache *cache,
+					     const struct xalloc_page *page,
 					     const void *block)
 {
 	unsigned long slot = (unsigned long)block + page->free_offset;
 
-	return page->cache->freelist_key ^ (unsigned long)page ^
-	       xalloc_swab(slot);
+	return cache->freelist_key ^ (unsigned long)page ^ xalloc_swab(slot);
 }
 
-static inline void *xalloc_block_next(const struct xalloc_page *page,
+/* The block after @block on its list; @cache is @page's cache. */
+static inline void *xalloc_block_next(const struct xalloc_cache *cache,
+				      const struct xalloc_page *page,
 				      void *block)
 {
 	unsigned long raw = *(unsigned long *)(block + page->free_offset);
 
-	return (void *)(raw ^ xalloc_block_key(page, block));
+	return (void *)(raw ^ xalloc_block_key(cache, page, block));
 }
 
-static inline void xalloc_block_set_next(const struct xalloc_page *page,
+static inline void xalloc_block_set_next(const struct xalloc_cache *cache,
+					 const struct xalloc_page *page,
 					 void *block, void *next)
 {
 	*(unsigned long *)(block + page->free_offset) =
-		(unsigned long)next ^ xalloc_block_key(page, block);
+		(unsigned long)next ^ xalloc_block_key(cache, page, block);
 }
 
 /*
@@ -360,6 +363,7 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
 
 /**
  * xalloc_block_looks_free() - is @block on one of @page's free lists?
+ * @cache: the cache of @page
  * @page: the page of @block, in use
  * @block: a carved block of @page
  *
@@ -371,10 +375,11 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
  *
  * Return: true if @block looks free.
  */
-static inline bool xalloc_block_looks_free(struct xalloc_page *page,
+static inline bool xalloc_block_looks_free(const struct xalloc_cache *cache,
+					   struct xalloc_page *page,
 					   void *block)
 {
-	void *next = xalloc_block_next(page, block);
+	void *next = xalloc_block_next(cache, page, block);
 
 	return !next || xalloc_page_holds_block(page, next);
 }
@@ -382,11 +387,15 @@ static inline bool xalloc_block_looks_free(struct xalloc_page *page,
 void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
 				   void *next);
 
-/* Pop the first free block of @page; @page->free must not be empty. */
-static inline void *xalloc_page_pop(struct xalloc_page *page)
+/*
+ * Pop the first free block of @page, a page of @cache; @page->free must
+ * not be empty.
+ */
+static inline void *xalloc_page_pop(const struct xalloc_cache *cache,
+				    struct xalloc_page *page)
 {
 	void *block = page->free;
-	void *next = xalloc_block_next(page, block);
+	void *next = xalloc_block_next(cache, page, block);
 
 	if (unlikely(!xalloc_page_next_ok(page, next)))
 		next = xalloc_page_free_list_broken(page, block, next);
@@ -430,8 +439,6 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			     unsigned long *flags);
 void xalloc_heap_free_settle(struct xalloc_heap *heap,
 			     struct xalloc_page *page);
-void xalloc_heap_free_remote(struct xalloc_cache *cache,
-			     struct xalloc_page *page, void *block);
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
 void xalloc_heaps_collect(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_validate(struct xalloc_cache *cache);
@@ -471,13 +478,44 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
 		page->local_free = NULL;
 	}
 	if (likely(page && page->free)) {
-		block = xalloc_page_pop(page);
+		block = xalloc_page_pop(cache, page);
 		heap->allocs++;
 	} else {
 		block = xalloc_heap_alloc_slow(cache, gfp, &flags);
 	}
 	xalloc_heap_unlock(cache, flags);
 	return block;
+}
+
+/**
+ * xalloc_heap_free_remote() - free a block from a CPU that does not own it
+ * @cache: the block's cache
+ * @page: the block's page
+ * @block: the block
+ *
+ * One compare-and-swap pushes the block on thread_free; if the page was
+ * on its owner's full list, the same swap flags it queued, and the page
+ * goes on the owner heap's unfull list. Inline, as the local free.
+ */
+static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
+						    struct xalloc_page *page,
+						    void *block)
+{
+	unsigned long old, new;
+
+	xalloc_os_remote_free_begin();
+	old = xalloc_atomic_read(&page->thread_free);
+	do {
+		xalloc_block_set_next(cache, page, block,
+				      (void *)(old & ~XALLOC_TF_FLAGS));
+		new = (unsigned long)block | (old & XALLOC_TF_FLAGS);
+		if (old & XALLOC_TF_FULL)
+			new = (new & ~XALLOC_TF_FULL) | XALLOC_TF_QUEUED;
+	} while (!xalloc_atomic_cas(&page->thread_free, &old, new));
+	if (unlikely(old & XALLOC_TF_FULL))
+		xalloc_page_queue_unfull(page);
+	xalloc_os_remote_free_end();
+	xalloc_count_remote_free(cache);
 }
 
 /**
@@ -500,7 +538,8 @@ static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
 		xalloc_heap_lock(cache, flags);
 		if (likely(page->cpu == xalloc_this_cpu())) {
 			heap = xalloc_this_heap(cache);
-			xalloc_block_set_next(page, block, page->local_free);
+			xalloc_block_set_next(cache, page, block,
+					      page->local_free);
 			page->local_free = block;
 			page->used--;
 			heap->local_frees++;

@@ -240,11 +240,13 @@ int xalloc_os_hotplug_add(struct hlist_node *node);
 void xalloc_os_hotplug_remove(struct hlist_node *node);
 
 /*
- * A remote free runs as an RCU read-side section, so that abandoning a
- * dead CPU's pages can wait for the frees already under way.
+ * A remote free runs with preemption disabled, so that abandoning a dead
+ * CPU's pages can wait for the frees already under way: synchronize_rcu()
+ * waits for every preempt-disabled region. (rcu_read_lock() would do as
+ * well, but is two calls out of line with preemptible RCU.)
  */
-#define xalloc_os_remote_free_begin()	rcu_read_lock()
-#define xalloc_os_remote_free_end()	rcu_read_unlock()
+#define xalloc_os_remote_free_begin()	preempt_disable()
+#define xalloc_os_remote_free_end()	preempt_enable()
 #define xalloc_os_wait_remote_frees()	synchronize_rcu()
 
 #endif /* _XALLOC_OS_H */

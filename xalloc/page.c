@@ -89,7 +89,7 @@ void xalloc_page_extend(struct xalloc_page *page)
 			xalloc_debug_init_block(cache, block);
 		if (cache->ctor)
 			cache->ctor(block);
-		xalloc_block_set_next(page, block, next);
+		xalloc_block_set_next(cache, page, block, next);
 		block = next;
 	}
 	page->capacity += n;
@@ -122,7 +122,7 @@ void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
 static void *page_walk_next(struct xalloc_page *page, void *block,
 			    bool report)
 {
-	void *next = xalloc_block_next(page, block);
+	void *next = xalloc_block_next(page->cache, page, block);
 
 	if (!next || xalloc_page_holds_block(page, next))
 		return next;
@@ -172,7 +172,7 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 		if (!next)
 			break;
 	}
-	xalloc_block_set_next(page, tail, page->local_free);
+	xalloc_block_set_next(page->cache, page, tail, page->local_free);
 	page->local_free = head;
 	page->used -= n;
 	return n;
@@ -199,33 +199,15 @@ unsigned int xalloc_page_collect(struct xalloc_page *page)
 }
 
 /**
- * xalloc_page_free_remote() - free a block from a CPU that is not the owner
- * @page: the block's page
- * @block: the block
+ * xalloc_page_queue_unfull() - hand a full page back to its owner
+ * @page: a page whose FULL flag a remote free just swapped for QUEUED
  *
- * Runs as an RCU read-side section (see xalloc_heap_abandon()).
- *
- * Return: true if the page was on its owner's full list and this free has
- * queued it on the owner heap's unfull list.
+ * Called within the remote free's section (see xalloc_heap_abandon()).
  */
-bool xalloc_page_free_remote(struct xalloc_page *page, void *block)
+void xalloc_page_queue_unfull(struct xalloc_page *page)
 {
-	unsigned long old = xalloc_atomic_read(&page->thread_free);
-	unsigned long new;
-
-	do {
-		xalloc_block_set_next(page, block,
-				      (void *)(old & ~XALLOC_TF_FLAGS));
-		new = (unsigned long)block | (old & XALLOC_TF_FLAGS);
-		if (old & XALLOC_TF_FULL)
-			new = (new & ~XALLOC_TF_FULL) | XALLOC_TF_QUEUED;
-	} while (!xalloc_atomic_cas(&page->thread_free, &old, new));
-
 	/* Fully ordered: page->heap was set before the owner flagged FULL. */
-	if (!(old & XALLOC_TF_FULL))
-		return false;
 	llist_add(&page->unfull, &page->heap->unfull);
-	return true;
 }
 
 /**
@@ -287,7 +269,7 @@ static int page_walk_checked(struct xalloc_page *page, void *list,
 {
 	unsigned int n = 0;
 
-	for (; list; list = xalloc_block_next(page, list)) {
+	for (; list; list = xalloc_block_next(page->cache, page, list)) {
 		if (n++ == limit || !xalloc_page_holds_block(page, list))
 			return -1;
 	}
