@@ -235,18 +235,21 @@ EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
  * when debug poison fills free objects (the poison is what debugging
  * wants to see).
  */
-static bool cache_keeps_free_contents(struct xalloc_cache *cache)
+static __always_inline bool
+cache_keeps_free_contents(struct xalloc_cache *cache)
 {
 	return cache->ctor || (cache->flags & XALLOC_DEBUG);
 }
 
-static bool cache_want_init_on_free(struct xalloc_cache *cache)
+static __always_inline bool
+cache_want_init_on_free(struct xalloc_cache *cache)
 {
 	return xalloc_os_init_on_free() && !cache_keeps_free_contents(cache);
 }
 
 /* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
-static bool cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
+static __always_inline bool
+cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 {
 	if (gfp & __GFP_ZERO)
 		return true;
@@ -258,8 +261,8 @@ static bool cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
  * Zeroed at free is zeroed still: the free pointer written since was
  * cleared when the block was taken off its list.
  */
-static void cache_init_object(struct xalloc_cache *cache, void *obj,
-			      gfp_t gfp)
+static __always_inline void
+cache_init_object(struct xalloc_cache *cache, void *obj, gfp_t gfp)
 {
 	if (unlikely(cache->flags & XALLOC_DEBUG))
 		xalloc_debug_alloc(cache, obj);

@@ -197,12 +197,14 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
  * @flags: the saved interrupt state of the heap lock
  *
  * Called with the heap lock held, which it may drop to map a segment: the
- * caller may then be running on another CPU, with another heap.
+ * caller may then be running on another CPU, with another heap. Relocking
+ * saves the same interrupt state as @flags, so the caller's copy stays
+ * good (and, passed by value, costs the fast path no stack protector).
  *
  * Return: a block, or NULL (counted in alloc_fails).
  */
 void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
-			     unsigned long *flags)
+			     unsigned long flags)
 {
 	struct xalloc_heap *heap;
 	void *block;
@@ -225,9 +227,9 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			break;
 
 		node = xalloc_this_node();
-		xalloc_heap_unlock(cache, *flags);
+		xalloc_heap_unlock(cache, flags);
 		grown = xalloc_segment_grow(cache->kind, node, gfp);
-		xalloc_heap_lock(cache, *flags);
+		xalloc_heap_lock(cache, flags);
 		if (!grown)
 			break;
 	}

@@ -258,7 +258,8 @@ static inline unsigned long xalloc_segment_cookie(struct xalloc_segment *seg)
  * Return: the descriptor of the page @obj falls in, or NULL when @obj is
  * not inside an xalloc segment.
  */
-static inline struct xalloc_page *xalloc_page_lookup(const void *obj)
+static __always_inline struct xalloc_page *
+xalloc_page_lookup(const void *obj)
 {
 	struct xalloc_segment *segment = xalloc_segment_of(obj);
 	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
@@ -276,8 +277,8 @@ static inline struct xalloc_page *xalloc_page_lookup(const void *obj)
  *
  * Return: true if it is.
  */
-static inline bool xalloc_page_holds_block(struct xalloc_page *page,
-					   const void *obj)
+static __always_inline bool
+xalloc_page_holds_block(struct xalloc_page *page, const void *obj)
 {
 	unsigned long offset, index;
 
@@ -436,7 +437,7 @@ struct xalloc_page_info {
 /* heap.c; the fast paths are inline, below */
 void xalloc_heap_init(struct xalloc_heap *heap);
 void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
-			     unsigned long *flags);
+			     unsigned long flags);
 void xalloc_heap_free_settle(struct xalloc_heap *heap,
 			     struct xalloc_page *page);
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
@@ -481,7 +482,7 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
 		block = xalloc_page_pop(cache, page);
 		heap->allocs++;
 	} else {
-		block = xalloc_heap_alloc_slow(cache, gfp, &flags);
+		block = xalloc_heap_alloc_slow(cache, gfp, flags);
 	}
 	xalloc_heap_unlock(cache, flags);
 	return block;

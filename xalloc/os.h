@@ -70,8 +70,8 @@ void xalloc_os_unmap_segment(void *segment);
  * cannot fault, so a stray pointer into an unmapped hole of the vmalloc
  * area is reported rather than followed.
  */
-static inline bool xalloc_os_segment_cookie_is(const void *segment,
-					       unsigned long cookie)
+static __always_inline bool
+xalloc_os_segment_cookie_is(const void *segment, unsigned long cookie)
 {
 	unsigned long addr = (unsigned long)segment, word;
 
