@@ -66,16 +66,32 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 #define XALLOC_PAGE_LEAKED	0x4	/* its cache was destroyed with it live */
 
 /*
- * Low bits of a page's thread_free word. FULL is set by the owner when it
- * moves the page to its full list; the first remote free that sees it
- * swaps it for QUEUED in the same compare-and-swap that pushes its block,
- * and queues the page on the owner heap's unfull list. The owner clears
- * QUEUED once it has taken the page off that list. A page is therefore on
- * the unfull list at most once.
+ * A page's thread_free word holds the whole list of remote frees in one
+ * atomic word: its length, its first block (as an index, since a page
+ * holds at most 2^19 blocks), and two flags:
+ *
+ *   bits 0-1    XALLOC_TF_FULL, XALLOC_TF_QUEUED
+ *   bits 2-21   index of the first block plus one; 0 for an empty list
+ *   bits 22-63  number of blocks on the list
+ *
+ * The length lets the owner collect a list without walking it.
+ *
+ * FULL is set by the owner when it moves the page to its full list; the
+ * first remote free that sees it swaps it for QUEUED in the same
+ * compare-and-swap that pushes its block, and queues the page on the owner
+ * heap's unfull list. The owner clears QUEUED once it has taken the page
+ * off that list. A page is therefore on the unfull list at most once.
  */
 #define XALLOC_TF_FULL		BIT(0)
 #define XALLOC_TF_QUEUED	BIT(1)
 #define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED)
+#define XALLOC_TF_HEAD_SHIFT	2
+#define XALLOC_TF_HEAD_MASK	GENMASK(21, XALLOC_TF_HEAD_SHIFT)
+#define XALLOC_TF_COUNT_SHIFT	22
+#define XALLOC_TF_ONE		BIT(XALLOC_TF_COUNT_SHIFT)
+/* Blocks are at least 8 bytes: a page holds at most 2^(SEGMENT_SHIFT - 3). */
+static_assert(BIT(XALLOC_SEGMENT_SHIFT - 3) + 1 <=
+	      XALLOC_TF_HEAD_MASK >> XALLOC_TF_HEAD_SHIFT);
 
 struct xalloc_cache;
 struct xalloc_heap;
@@ -291,6 +307,29 @@ xalloc_page_holds_block(struct xalloc_page *page, const void *obj)
 	       index < READ_ONCE(page->capacity);
 }
 
+/* The index of a carved block in its page. */
+static inline unsigned long xalloc_block_index(const struct xalloc_page *page,
+					       const void *block)
+{
+	return ((block - page->start) * page->block_recip) >>
+	       XALLOC_RECIP_SHIFT;
+}
+
+/* The first block of the thread_free list in @word, or NULL. */
+static inline void *xalloc_tf_head(const struct xalloc_page *page,
+				   unsigned long word)
+{
+	unsigned long index = (word & XALLOC_TF_HEAD_MASK) >>
+			      XALLOC_TF_HEAD_SHIFT;
+
+	return index ? page->start + (index - 1) * page->block_size : NULL;
+}
+
+static inline unsigned int xalloc_tf_count(unsigned long word)
+{
+	return word >> XALLOC_TF_COUNT_SHIFT;
+}
+
 /* page.c */
 void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 		      struct xalloc_heap *heap, int cpu);
@@ -502,14 +541,16 @@ static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
 						    struct xalloc_page *page,
 						    void *block)
 {
+	unsigned long head = (xalloc_block_index(page, block) + 1) <<
+			     XALLOC_TF_HEAD_SHIFT;
 	unsigned long old, new;
 
 	xalloc_os_remote_free_begin();
 	old = xalloc_atomic_read(&page->thread_free);
 	do {
 		xalloc_block_set_next(cache, page, block,
-				      (void *)(old & ~XALLOC_TF_FLAGS));
-		new = (unsigned long)block | (old & XALLOC_TF_FLAGS);
+				      xalloc_tf_head(page, old));
+		new = ((old & ~XALLOC_TF_HEAD_MASK) + XALLOC_TF_ONE) | head;
 		if (old & XALLOC_TF_FULL)
 			new = (new & ~XALLOC_TF_FULL) | XALLOC_TF_QUEUED;
 	} while (!xalloc_atomic_cas(&page->thread_free, &old, new));

@@ -149,30 +149,36 @@ unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list)
 
 /*
  * Take the remote frees: swap the list out, keeping the flag bits, then
- * splice it in front of local_free. The owner settles what remote CPUs
- * could not: used drops by the number of blocks taken.
+ * put it in front of local_free. The owner settles what remote CPUs could
+ * not: used drops by the number of blocks taken, which the word counts.
+ * The list is walked only to splice it to a local_free that is not empty
+ * (the allocation slow path finds it empty: the fast path has taken it).
  */
 static unsigned int page_collect_thread_free(struct xalloc_page *page)
 {
 	unsigned long word;
 	void *head, *tail, *next;
-	unsigned int n = 1;
+	unsigned int n, i;
 
 	if (!(xalloc_atomic_read(&page->thread_free) & ~XALLOC_TF_FLAGS))
 		return 0;
 	word = xalloc_atomic_fetch_and_acquire(&page->thread_free,
 					       XALLOC_TF_FLAGS);
-	head = (void *)(word & ~XALLOC_TF_FLAGS);
-	/*
-	 * Blocks cut off a broken list stay counted in used: the page is
-	 * never empty again, and the damage stays visible in its counters.
-	 */
-	for (tail = head; n < page->used; tail = next, n++) {
-		next = page_walk_next(page, tail, true);
-		if (!next)
-			break;
+	head = xalloc_tf_head(page, word);
+	n = xalloc_tf_count(word);
+	if (page->local_free) {
+		/*
+		 * A broken list is cut where it breaks: the blocks beyond are
+		 * lost to the page, which is better than following it.
+		 */
+		for (tail = head, i = 1; i < n; tail = next, i++) {
+			next = page_walk_next(page, tail, true);
+			if (!next)
+				break;
+		}
+		xalloc_block_set_next(page->cache, page, tail,
+				      page->local_free);
 	}
-	xalloc_block_set_next(page->cache, page, tail, page->local_free);
 	page->local_free = head;
 	page->used -= n;
 	return n;
@@ -244,19 +250,13 @@ bool xalloc_page_is_queued(struct xalloc_page *page)
 
 /**
  * xalloc_page_count_thread_free() - count the blocks on thread_free
- * @page: a page of the calling CPU, under its heap lock
+ * @page: a page in use
  *
- * Safe while other CPUs push: pushes only add in front of the snapshot,
- * and only the owner (the caller) takes blocks off.
- *
- * Return: the number of blocks.
+ * Return: the number of blocks, as the thread_free word counts them.
  */
 unsigned int xalloc_page_count_thread_free(struct xalloc_page *page)
 {
-	unsigned long word = xalloc_atomic_read(&page->thread_free);
-
-	return xalloc_page_count_list(page,
-				      (void *)(word & ~XALLOC_TF_FLAGS));
+	return xalloc_tf_count(xalloc_atomic_read(&page->thread_free));
 }
 
 /*
@@ -289,7 +289,7 @@ static int page_walk_checked(struct xalloc_page *page, void *list,
 bool xalloc_page_validate(struct xalloc_page *page)
 {
 	unsigned long word = xalloc_atomic_read(&page->thread_free);
-	void *thread_free = (void *)(word & ~XALLOC_TF_FLAGS);
+	void *thread_free = xalloc_tf_head(page, word);
 	int free, local_free, remote;
 	const char *why = NULL;
 
@@ -298,6 +298,8 @@ bool xalloc_page_validate(struct xalloc_page *page)
 	remote = page_walk_checked(page, thread_free, page->capacity);
 	if (free < 0 || local_free < 0 || remote < 0)
 		why = "a free list leaves the page";
+	else if (remote != xalloc_tf_count(word))
+		why = "thread_free is not as long as it counts";
 	else if (page->capacity > page->reserved)
 		why = "capacity exceeds reserved";
 	else if (page->used + free + local_free != page->capacity)
