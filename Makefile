@@ -2,6 +2,8 @@
 #
 # make            build the modules against KDIR (the running kernel by default)
 # make check      build the test kernel, boot it in QEMU, run the KUnit suites
+#                 and 60 seconds of the stress suite
+# make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
 # make sparse     run sparse on the sources (against KDIR)
@@ -11,7 +13,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check demo checkpatch sparse bench
+.PHONY: all modules clean check stress demo checkpatch sparse bench
 
 all: modules
 
@@ -23,6 +25,9 @@ clean:
 
 check:
 	@$(TOP)/scripts/check.sh
+
+stress:
+	@DURATION=$(or $(DURATION),600) $(TOP)/scripts/stress.sh
 
 demo:
 	@$(TOP)/scripts/demo.sh

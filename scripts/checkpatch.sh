@@ -28,7 +28,7 @@ if [ ! -f "$checkpatch" ]; then
 fi
 
 # Generated *.mod.c files are not ours.
-mapfile -t files < <(find xalloc include kunit examples bench \
+mapfile -t files < <(find xalloc include kunit examples bench stress \
 	\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' 2>/dev/null | sort)
 if [ "${#files[@]}" -eq 0 ]; then
 	echo "checkpatch: no sources found"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the check VM: load xalloc and its KUnit module (the suites run at
-# load time and print KTAP on the console), show the debugfs summary, drive
-# the control file on the demo client's cache, unload.
+# load time and print KTAP on the console), show the debugfs summary, run
+# the stress suite for 60 seconds, drive the control file on the demo
+# client's cache, unload.
 
 # shellcheck source=lib.sh
 . /lib/xalloc/lib.sh
@@ -37,6 +38,7 @@ if step insmod $M/xalloc.ko; then
 		cat /sys/kernel/debug/xalloc/summary || fail "cat summary"
 		step rmmod xalloc_test
 	fi
+	run_stress duration=60
 	step insmod $M/xalloc_demo.ko && check_control && step rmmod xalloc_demo
 	step rmmod xalloc
 fi

@@ -25,3 +25,68 @@ finish() {
 	sleep 1
 	reboot -f
 }
+
+# inject_faults PERCENT: make PERCENT % of xalloc's segment mappings and
+# metadata allocations fail, quietly (0 stops it). Fails when the kernel
+# has no fault-injection debugfs.
+inject_faults() {
+	for attr in fail_segment fail_metadata; do
+		d=/sys/kernel/debug/xalloc/$attr
+		[ -d "$d" ] || return 1
+		echo 0 > "$d/verbose" && echo -1 > "$d/times" &&
+			echo "$1" > "$d/probability" || return 1
+	done
+}
+
+# The xalloc_stress.NAME=VALUE arguments of the kernel command line, as
+# NAME=VALUE (insmod, unlike modprobe, does not look there).
+stress_params() {
+	read -r cmdline </proc/cmdline
+	for arg in $cmdline; do
+		case $arg in
+		xalloc_stress.*=*) echo "${arg#xalloc_stress.}" ;;
+		esac
+	done
+}
+
+# fair_server_runtime NS: set the runtime of every CPU's deadline server
+# for fair tasks (0 switches it off); prints the old runtime of CPU 0.
+# Fails quietly without the scheduler's debugfs.
+fair_server_runtime() {
+	old=
+	for f in /sys/kernel/debug/sched/fair_server/cpu*/runtime; do
+		[ -e "$f" ] || return 1
+		[ -n "$old" ] || old=$(cat "$f")
+		echo "$1" > "$f" || return 1
+	done
+	echo "$old"
+}
+
+# run_stress PARAM...: load xalloc_stress (its KUnit suite runs for the
+# whole insmod) and unload it. 25 % of xalloc's own allocations fail by
+# injection meanwhile, when the kernel can and faults=0 is not given.
+#
+# The deadline server for fair tasks is off meanwhile: in 6.12 its
+# bandwidth accounting can underflow when CPUs go offline under load,
+# a scheduler bug that warns "dl_rq->running_bw > old" in
+# inactive_task_timer() and has nothing to do with xalloc. It only guards
+# fair tasks against real-time ones, which this VM does not run.
+run_stress() {
+	fair_runtime=$(fair_server_runtime 0) || fair_runtime=
+	faults=1
+	case " $* " in
+	*" faults=0 "*) faults=0 ;;
+	esac
+	if [ "$faults" = 1 ] && ! inject_faults 25; then
+		faults=0
+	fi
+	echo "XALLOC-VM: insmod xalloc_stress.ko faults=$faults $*"
+	stress_rc=0
+	step insmod $M/xalloc_stress.ko faults=$faults "$@" || stress_rc=1
+	[ "$faults" = 0 ] || inject_faults 0 || fail "fault injection stays on"
+	if [ -n "$fair_runtime" ]; then
+		fair_server_runtime "$fair_runtime" >/dev/null ||
+			fail "fair server runtime not restored"
+	fi
+	[ "$stress_rc" = 0 ] && step rmmod xalloc_stress
+}
