@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make            build the modules against KDIR (the running kernel by default)
-# make check      build the test kernel, boot it in QEMU, run the KUnit suites
-#                 and 60 seconds of the stress suite
+# make check      build the test kernels, boot each in QEMU, run the KUnit
+#                 suites and a short stress run: the KASAN kernel, then the
+#                 KCSAN kernel
+# make check-kasan, make check-kcsan   the same on one of them
 # make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
@@ -13,7 +15,8 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check stress demo checkpatch sparse bench
+.PHONY: all modules clean check check-kasan check-kcsan stress demo \
+	checkpatch sparse bench
 
 all: modules
 
@@ -25,6 +28,12 @@ clean:
 
 check:
 	@$(TOP)/scripts/check.sh
+
+check-kasan:
+	@$(TOP)/scripts/check.sh kasan
+
+check-kcsan:
+	@$(TOP)/scripts/check.sh kcsan
 
 stress:
 	@DURATION=$(or $(DURATION),600) $(TOP)/scripts/stress.sh

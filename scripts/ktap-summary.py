@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise the KUnit results in a VM console log.
+"""Summarise the KUnit results in VM console logs.
 
-    scripts/ktap-summary.py [--splats-only] CONSOLE_LOG
+    scripts/ktap-summary.py [--splats-only] [NAME=]CONSOLE_LOG...
 
 Counts test cases (the results one level below the suite results; the
 per-parameter results of a parameterized case are not counted), prints the
@@ -10,8 +10,15 @@ log of every failed case and every kernel splat, and ends with the line
 "N passed, N failed[, N skipped]". Exits 1 when a case failed, no case ran,
 the guest never printed its end marker, a guest step failed, or the kernel
 complained. With --splats-only, only the last three are checked.
+
+With several logs (one per kernel booted), or one given a NAME, each is
+checked as above under a "== NAME: CONSOLE_LOG" heading, a "NAME: N
+passed, N failed" line per log follows, and the last line is the sum over
+all of them; the exit status is 1 if any log fails. NAME defaults to the
+log's file name.
 """
 
+import os
 import re
 import sys
 
@@ -29,7 +36,11 @@ SPLATS = re.compile(
     r"BUG:|WARNING:|KASAN|UBSAN|Kernel panic|Oops|general protection fault"
     r"|kernel BUG at|possible recursive locking|circular locking"
     r"|INFO: lockdep is turned off|INFO: task |Call Trace:"
+    r"|KCSAN:"
 )
+# A KCSAN report has no "Call Trace:" and runs to a line of "=".
+KCSAN_REPORT = re.compile(r"BUG: KCSAN:")
+REPORT_END = re.compile(r"^={20,}$")
 
 
 def clean(raw):
@@ -97,23 +108,25 @@ def find_splats(lines, before=2, after=12):
         if start > shown + 1 and out:
             out.append("    ...")
         end = min(i + after, len(lines) - 1)
+        if KCSAN_REPORT.search(lines[i]):
+            # Both stacks: the whole report, up to its closing line.
+            end = next((j for j in range(i + 1, min(i + 80, len(lines)))
+                        if REPORT_END.match(lines[j])), end)
         out.extend(lines[start:end + 1])
         shown = max(shown, end)
     return hits, out[:400]
 
 
-def main(argv):
-    splats_only = "--splats-only" in argv
-    args = [a for a in argv if a != "--splats-only"]
-    if len(args) != 1:
-        sys.stderr.write(__doc__)
-        return 2
-    with open(args[0], encoding="utf-8", errors="replace") as f:
+def check_log(path, splats_only):
+    """Print what is wrong with one console log; return (bad, counts)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
         lines = [clean(raw) for raw in f]
 
     bad = False
+    counts = (0, 0, 0)
     if not splats_only:
         passed, failed, skipped, failures = parse_cases(lines)
+        counts = (passed, failed, skipped)
         for suite, case, log in failures:
             print(f"FAILED: {suite}.{case}")
             for entry in log:
@@ -142,14 +155,56 @@ def main(argv):
         for line in lines[-25:]:
             print(f"  {line}")
         bad = True
+    return bad, counts
+
+
+def summary(counts):
+    passed, failed, skipped = counts
+    text = f"{passed} passed, {failed} failed"
+    if skipped:
+        text += f", {skipped} skipped"
+    return text
+
+
+def main(argv):
+    splats_only = "--splats-only" in argv
+    args = [a for a in argv if a != "--splats-only"]
+    if not args:
+        sys.stderr.write(__doc__)
+        return 2
+    logs = []
+    named = len(args) > 1
+    for arg in args:
+        name, sep, path = arg.partition("=")
+        if not sep or "/" in name:
+            name, path = os.path.basename(arg), arg
+        else:
+            named = True
+        logs.append((name, path))
+
+    bad = False
+    results = []
+    for name, path in logs:
+        if named:
+            print(f"== {name}: {path}")
+        log_bad, counts = check_log(path, splats_only)
+        bad |= log_bad
+        results.append((name, log_bad, counts))
 
     if splats_only:
-        print("guest failed" if bad else "guest finished cleanly")
+        for name, log_bad, _ in results:
+            prefix = f"{name}: " if named else ""
+            print(prefix + ("guest failed" if log_bad else
+                            "guest finished cleanly"))
     else:
-        summary = f"{passed} passed, {failed} failed"
-        if skipped:
-            summary += f", {skipped} skipped"
-        print(summary)
+        if named:
+            for name, log_bad, counts in results:
+                note = ""
+                if log_bad and not counts[1]:
+                    note = "; guest failed, see above"
+                print(f"{name}: {summary(counts)}{note}")
+        total = tuple(sum(c[k] for _, _, c in results) for k in range(3))
+        print(summary(total))
     return 1 if bad else 0
 
 

@@ -17,8 +17,10 @@ show() {
 echo "XALLOC-VM: start demo"
 if step insmod $M/xalloc.ko && step insmod $M/xalloc_demo.ko; then
 	show $D/summary
+	# A cache's directory has a stats file; fail_segment/ and
+	# fail_metadata/ are fault-injection attributes.
 	for dir in "$D"/*/; do
-		[ -d "$dir" ] || continue
+		[ -e "${dir}stats" ] || continue
 		show "${dir}stats"
 		show "${dir}pages"
 	done
