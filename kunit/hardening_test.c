@@ -117,6 +117,30 @@ static void expect_sound(struct kunit *test, struct xalloc_cache *cache,
 	KUNIT_EXPECT_EQ(test, st.used, used);
 }
 
+/*
+ * Run @damage_then_search on one CPU: it allocates ctx->keep and ctx->obj,
+ * does its damage, and searches for obj with alloc_until_obj().
+ */
+static struct hctx *run_search(struct kunit *test,
+			       struct xalloc_cache *cache, void *target,
+			       long (*damage_then_search)(void *arg))
+{
+	struct hctx *ctx = hctx_new(test, cache);
+
+	ctx->target = target;
+	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(0, damage_then_search, ctx));
+	KUNIT_EXPECT_TRUE(test, ctx->found);
+	return ctx;
+}
+
+/* Free what the search allocated, then check the cache is sound. */
+static void end_search(struct kunit *test, struct hctx *ctx)
+{
+	xt_run_on(0, free_searched, ctx);
+	xalloc_cache_free(ctx->cache, ctx->keep);
+	expect_sound(test, ctx->cache, 0);
+}
+
 /* A free block's pointer is neither the next block nor NULL as stored. */
 static void free_pointers_are_encoded(struct kunit *test)
 {
@@ -159,21 +183,17 @@ static void forged_free_pointer_is_not_followed(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_forged", 64, 0, 0,
 					       NULL);
-	struct hctx *ctx = hctx_new(test, cache);
+	void *target = kunit_kzalloc(test, 64, GFP_KERNEL);
 	struct xalloc_cache_stats st;
+	struct hctx *ctx;
 
-	ctx->target = kunit_kzalloc(test, 64, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->target);
-	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(0, forge_then_search, ctx));
-	KUNIT_EXPECT_TRUE(test, ctx->found);
+	KUNIT_ASSERT_NOT_NULL(test, target);
+	ctx = run_search(test, cache, target, forge_then_search);
 	KUNIT_EXPECT_FALSE(test, ctx->target_returned);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
-
 	/* The forged pointer was obj's only link: nothing else was lost. */
-	xt_run_on(0, free_searched, ctx);
-	xalloc_cache_free(cache, ctx->keep);
-	expect_sound(test, cache, 0);
+	end_search(test, ctx);
 }
 
 static unsigned int count_of(struct hctx *ctx, void *obj)
@@ -183,6 +203,17 @@ static unsigned int count_of(struct hctx *ctx, void *obj)
 	for (i = 0; i < ctx->nr_objs; i++)
 		n += ctx->objs[i] == obj;
 	return n;
+}
+
+/* The second free was refused: obj came back once, nothing was damaged. */
+static void expect_handed_out_once(struct kunit *test, struct hctx *ctx)
+{
+	struct xalloc_cache_stats st;
+
+	KUNIT_EXPECT_EQ(test, count_of(ctx, ctx->obj), 1U);
+	xt_stats(ctx->cache, &st);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
 }
 
 static long double_free_then_search(void *arg)
@@ -205,19 +236,11 @@ static void local_double_free_is_refused(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_dfree_local", 64, 0,
 					       0, NULL);
-	struct hctx *ctx = hctx_new(test, cache);
-	struct xalloc_cache_stats st;
+	struct hctx *ctx = run_search(test, cache, NULL,
+				      double_free_then_search);
 
-	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(0, double_free_then_search, ctx));
-	KUNIT_EXPECT_TRUE(test, ctx->found);
-	KUNIT_EXPECT_EQ(test, count_of(ctx, ctx->obj), 1U);
-	xt_stats(cache, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
-
-	xt_run_on(0, free_searched, ctx);
-	xalloc_cache_free(cache, ctx->keep);
-	expect_sound(test, cache, 0);
+	expect_handed_out_once(test, ctx);
+	end_search(test, ctx);
 }
 
 static long free_obj(void *arg)
@@ -289,20 +312,15 @@ static void debug_poison_catches_a_write_after_free(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_poison", 64, 0,
 					       XALLOC_DEBUG, NULL);
-	struct hctx *ctx = hctx_new(test, cache);
+	struct hctx *ctx = run_search(test, cache, NULL,
+				      write_after_free_then_search);
 	struct xalloc_cache_stats st;
 
-	KUNIT_ASSERT_EQ(test, 0L,
-			xt_run_on(0, write_after_free_then_search, ctx));
-	KUNIT_EXPECT_TRUE(test, ctx->found);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
 	/* Handed out repaired: poison, since debug caches are not zeroed. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(ctx->obj, 0x6b, 64));
-
-	xt_run_on(0, free_searched, ctx);
-	xalloc_cache_free(cache, ctx->keep);
-	expect_sound(test, cache, 0);
+	end_search(test, ctx);
 }
 
 static long hide_pointer_then_free_again(void *arg)
@@ -330,20 +348,11 @@ static void debug_catches_every_double_free(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_dfree_debug", 64, 0,
 					       XALLOC_DEBUG, NULL);
-	struct hctx *ctx = hctx_new(test, cache);
-	struct xalloc_cache_stats st;
+	struct hctx *ctx = run_search(test, cache, NULL,
+				      hide_pointer_then_free_again);
 
-	KUNIT_ASSERT_EQ(test, 0L,
-			xt_run_on(0, hide_pointer_then_free_again, ctx));
-	KUNIT_EXPECT_TRUE(test, ctx->found);
-	KUNIT_EXPECT_EQ(test, count_of(ctx, ctx->obj), 1U);
-	xt_stats(cache, &st);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
-
-	xt_run_on(0, free_searched, ctx);
-	xalloc_cache_free(cache, ctx->keep);
-	expect_sound(test, cache, 0);
+	expect_handed_out_once(test, ctx);
+	end_search(test, ctx);
 }
 
 #define PATTERN 0x5a

@@ -10,6 +10,18 @@
 
 #include "stress.h"
 
+/* The @nth online CPU, or the next one if that is @self. */
+static int stress_nth_peer(int self, unsigned int nth)
+{
+	int cpu = cpumask_nth(nth, cpu_online_mask);
+
+	if (cpu == self)
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	return cpu;
+}
+
 /* Another online CPU, drawn at random, or -1 if there is none. */
 static int stress_pick_peer(int self, struct rnd_state *rnd)
 {
@@ -18,11 +30,12 @@ static int stress_pick_peer(int self, struct rnd_state *rnd)
 
 	if (n < 2)
 		return -1;
-	cpu = cpumask_nth(prandom_u32_state(rnd) % n, cpu_online_mask);
-	if (cpu == self)
-		cpu = cpumask_next(cpu, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
+	/*
+	 * The online mask is read without the hotplug lock, on purpose: CPUs
+	 * come and go all the time here, the answer is only a hint, and a
+	 * peer that went offline meanwhile stops accepting (stress_send()).
+	 */
+	cpu = data_race(stress_nth_peer(self, prandom_u32_state(rnd) % n));
 	return cpu == self || cpu >= nr_cpu_ids ? -1 : cpu;
 }
 
