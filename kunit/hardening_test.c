@@ -27,6 +27,7 @@ struct hctx {
 	unsigned int nr_objs;
 	bool found;
 	bool target_returned;
+	void (*damage)(struct hctx *ctx);	/* done once obj is free */
 };
 
 static struct hctx *hctx_new(struct kunit *test, struct xalloc_cache *cache)
@@ -118,16 +119,29 @@ static void expect_sound(struct kunit *test, struct xalloc_cache *cache,
 }
 
 /*
- * Run @damage_then_search on one CPU: it allocates ctx->keep and ctx->obj,
- * does its damage, and searches for obj with alloc_until_obj().
+ * On one CPU: allocate ctx->keep and ctx->obj, free obj, do ctx->damage,
+ * and search for obj with alloc_until_obj().
  */
+static long damage_then_search(void *arg)
+{
+	struct hctx *ctx = arg;
+	long ret = alloc_keep_and_obj(ctx);
+
+	if (ret)
+		return ret;
+	xalloc_cache_free(ctx->cache, ctx->obj);
+	ctx->damage(ctx);
+	return alloc_until_obj(ctx);
+}
+
 static struct hctx *run_search(struct kunit *test,
 			       struct xalloc_cache *cache, void *target,
-			       long (*damage_then_search)(void *arg))
+			       void (*damage)(struct hctx *ctx))
 {
 	struct hctx *ctx = hctx_new(test, cache);
 
 	ctx->target = target;
+	ctx->damage = damage;
 	KUNIT_ASSERT_EQ(test, 0L, xt_run_on(0, damage_then_search, ctx));
 	KUNIT_EXPECT_TRUE(test, ctx->found);
 	return ctx;
@@ -162,17 +176,10 @@ static void free_pointers_are_encoded(struct kunit *test)
 	expect_sound(test, cache, 0);
 }
 
-/* Free obj on this CPU, then overwrite its free pointer with a target. */
-static long forge_then_search(void *arg)
+/* Overwrite the free pointer of obj with a target. */
+static void forge_pointer(struct hctx *ctx)
 {
-	struct hctx *ctx = arg;
-	long ret = alloc_keep_and_obj(ctx);
-
-	if (ret)
-		return ret;
-	xalloc_cache_free(ctx->cache, ctx->obj);
 	*free_word(ctx->cache, ctx->obj) = (unsigned long)ctx->target;
-	return alloc_until_obj(ctx);
 }
 
 /*
@@ -188,7 +195,7 @@ static void forged_free_pointer_is_not_followed(struct kunit *test)
 	struct hctx *ctx;
 
 	KUNIT_ASSERT_NOT_NULL(test, target);
-	ctx = run_search(test, cache, target, forge_then_search);
+	ctx = run_search(test, cache, target, forge_pointer);
 	KUNIT_EXPECT_FALSE(test, ctx->target_returned);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
@@ -216,16 +223,9 @@ static void expect_handed_out_once(struct kunit *test, struct hctx *ctx)
 	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
 }
 
-static long double_free_then_search(void *arg)
+static void free_again(struct hctx *ctx)
 {
-	struct hctx *ctx = arg;
-	long ret = alloc_keep_and_obj(ctx);
-
-	if (ret)
-		return ret;
 	xalloc_cache_free(ctx->cache, ctx->obj);
-	xalloc_cache_free(ctx->cache, ctx->obj);
-	return alloc_until_obj(ctx);
 }
 
 /*
@@ -236,8 +236,7 @@ static void local_double_free_is_refused(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_dfree_local", 64, 0,
 					       0, NULL);
-	struct hctx *ctx = run_search(test, cache, NULL,
-				      double_free_then_search);
+	struct hctx *ctx = run_search(test, cache, NULL, free_again);
 
 	expect_handed_out_once(test, ctx);
 	end_search(test, ctx);
@@ -295,16 +294,9 @@ static void debug_red_zone_catches_an_overrun(struct kunit *test)
 	expect_sound(test, cache, 0);
 }
 
-static long write_after_free_then_search(void *arg)
+static void write_after_free(struct hctx *ctx)
 {
-	struct hctx *ctx = arg;
-	long ret = alloc_keep_and_obj(ctx);
-
-	if (ret)
-		return ret;
-	xalloc_cache_free(ctx->cache, ctx->obj);
 	((u8 *)ctx->obj)[10] = 0x42;
-	return alloc_until_obj(ctx);
 }
 
 /* A write into a free object breaks its poison, seen when it comes back. */
@@ -312,8 +304,7 @@ static void debug_poison_catches_a_write_after_free(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_poison", 64, 0,
 					       XALLOC_DEBUG, NULL);
-	struct hctx *ctx = run_search(test, cache, NULL,
-				      write_after_free_then_search);
+	struct hctx *ctx = run_search(test, cache, NULL, write_after_free);
 	struct xalloc_cache_stats st;
 
 	xt_stats(cache, &st);
@@ -323,21 +314,14 @@ static void debug_poison_catches_a_write_after_free(struct kunit *test)
 	end_search(test, ctx);
 }
 
-static long hide_pointer_then_free_again(void *arg)
+static void hide_pointer_then_free_again(struct hctx *ctx)
 {
-	struct hctx *ctx = arg;
-	unsigned long *word;
-	long ret = alloc_keep_and_obj(ctx);
+	unsigned long *word = free_word(ctx->cache, ctx->obj);
 
-	if (ret)
-		return ret;
-	xalloc_cache_free(ctx->cache, ctx->obj);
-	word = free_word(ctx->cache, ctx->obj);
 	ctx->raw = *word;
 	*word = 0;
 	xalloc_cache_free(ctx->cache, ctx->obj);
 	*word = ctx->raw;
-	return alloc_until_obj(ctx);
 }
 
 /*
