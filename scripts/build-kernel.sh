@@ -5,8 +5,11 @@
 #
 #   scripts/build-kernel.sh [FRAGMENT]
 #
-# The build lives in build/kernel-<version>-<fragment hash>/ and is reused
-# when it is complete, so only the first run pays for it. Prints the build
+# The build lives in $XALLOC_CACHE/kernel-<version>-<fragment hash>/ and is
+# reused when it is complete, so only the first run on a machine pays for
+# it, whichever clone of the tree asks. XALLOC_CACHE defaults to
+# /var/cache/xalloc, outside any clone (CI clones afresh each time); where
+# that cannot be written, build/ of this tree is used. Prints the build
 # directory on its last line of stdout.
 set -euo pipefail
 
@@ -17,10 +20,20 @@ jobs=$(nproc)
 
 [ -f "$tarball" ] || { echo "build-kernel: $tarball missing" >&2; exit 1; }
 
+cache=${XALLOC_CACHE:-/var/cache/xalloc}
+if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
+	echo "build-kernel: $cache is not writable, building in $top/build" >&2
+	cache=$top/build
+	mkdir -p "$cache"
+fi
+# Two trees building the same kernel at once would share one directory.
+exec 9>"$cache/.lock"
+flock 9
+
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 hash=$( (cat "$frag"; echo "$version") | sha256sum | cut -c1-12)
-src=$top/build/linux-source-$version
-out=$top/build/kernel-$version-$hash
+src=$cache/linux-source-$version
+out=$cache/kernel-$version-$hash
 
 if [ -f "$out/.xalloc-complete" ]; then
 	echo "$out"

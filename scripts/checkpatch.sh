@@ -11,7 +11,9 @@ cd "$top"
 scripts/install-deps.sh >&2
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-checkpatch=$top/build/linux-source-$version/scripts/checkpatch.pl
+checkpatch=${XALLOC_CACHE:-/var/cache/xalloc}/linux-source-$version/scripts/checkpatch.pl
+[ -f "$checkpatch" ] ||
+	checkpatch=$top/build/linux-source-$version/scripts/checkpatch.pl
 if [ ! -f "$checkpatch" ]; then
 	# No kernel unpacked by build-kernel.sh yet: extract just checkpatch
 	# and the data files it reads.
