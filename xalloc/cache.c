@@ -11,6 +11,15 @@
 static DEFINE_MUTEX(caches_lock);
 static LIST_HEAD(caches);
 
+/*
+ * The caches a CPU going offline hands its pages to. Changed under the
+ * CPU hotplug read lock and hotplug_caches_lock; read by the dead-CPU
+ * callback, which runs under the hotplug write lock. (caches_lock cannot
+ * serve: stats readers hold it while they take the hotplug read lock.)
+ */
+static LIST_HEAD(hotplug_caches);
+static DEFINE_MUTEX(hotplug_caches_lock);
+
 /* Set by the module parameter "debug": XALLOC_DEBUG for every new cache. */
 bool xalloc_debug_all;
 
@@ -139,6 +148,19 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	return cache;
 }
 
+/* Add @cache to, or remove it from, the caches CPU hotplug visits. */
+static void cache_set_hotplug(struct xalloc_cache *cache, bool on)
+{
+	xalloc_os_hotplug_lock();
+	mutex_lock(&hotplug_caches_lock);
+	if (on)
+		list_add_tail(&cache->hotplug_link, &hotplug_caches);
+	else
+		list_del(&cache->hotplug_link);
+	mutex_unlock(&hotplug_caches_lock);
+	xalloc_os_hotplug_unlock();
+}
+
 /**
  * xalloc_cache_create() - create a cache of objects of one size
  * @name: unique name of 1 to XALLOC_NAME_MAX characters, no '/' nor white
@@ -175,25 +197,18 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 		xalloc_warn("cannot create cache '%s': out of memory\n", name);
 		return NULL;
 	}
-	if (xalloc_os_hotplug_add(&cache->cpu_dead)) {
-		xalloc_warn("cannot create cache '%s': no CPU hotplug hook\n",
-			    name);
-		cache_free(cache);
-		return NULL;
-	}
-
 	mutex_lock(&caches_lock);
 	if (cache_find(name)) {
 		mutex_unlock(&caches_lock);
 		xalloc_warn("cannot create cache '%s': name already in use\n",
 			    name);
-		xalloc_os_hotplug_remove(&cache->cpu_dead);
 		cache_free(cache);
 		return NULL;
 	}
 	list_add_tail(&cache->list, &caches);
 	xalloc_debugfs_add_cache(cache);
 	mutex_unlock(&caches_lock);
+	cache_set_hotplug(cache, true);
 	return cache;
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_create);
@@ -220,7 +235,7 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	xalloc_debugfs_remove_cache(cache);
 	mutex_unlock(&caches_lock);
 
-	xalloc_os_hotplug_remove(&cache->cpu_dead);
+	cache_set_hotplug(cache, false);
 	leaked = xalloc_heaps_teardown(cache);
 	if (leaked)
 		xalloc_err("cache '%s' destroyed with %lu objects still allocated; their memory is leaked\n",
@@ -230,21 +245,11 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
 
-/*
- * As SLUB: no zeroing when a constructor gives objects their state, or
- * when debug poison fills free objects (the poison is what debugging
- * wants to see).
- */
-static __always_inline bool
-cache_keeps_free_contents(struct xalloc_cache *cache)
-{
-	return cache->ctor || (cache->flags & XALLOC_DEBUG);
-}
-
 static __always_inline bool
 cache_want_init_on_free(struct xalloc_cache *cache)
 {
-	return xalloc_os_init_on_free() && !cache_keeps_free_contents(cache);
+	return xalloc_os_init_on_free() &&
+	       !xalloc_cache_keeps_free_contents(cache);
 }
 
 /* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
@@ -254,7 +259,7 @@ cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 	if (gfp & __GFP_ZERO)
 		return true;
 	return xalloc_os_init_on_alloc(gfp) &&
-	       !cache_keeps_free_contents(cache);
+	       !xalloc_cache_keeps_free_contents(cache);
 }
 
 /*
@@ -360,19 +365,25 @@ static noinline void refuse_free(const void *obj,
 
 /*
  * The page of @obj if @obj is a block handed out by @expected (or by any
- * live cache when @expected is NULL); otherwise say why and return NULL.
- * Inline, as cache_free_object(): on the free fast path a call and its
- * return cost more than the checks themselves.
+ * live cache when @expected is NULL), with its cache in *@cachep;
+ * otherwise say why and return NULL. The cache is read once: the page may
+ * be given back meanwhile, and everything after works with the cache
+ * validated here. Called in a free section. Inline, as
+ * cache_free_object(): on the free fast path a call and its return cost
+ * more than the checks themselves.
  */
 static __always_inline struct xalloc_page *
-object_page(const void *obj, struct xalloc_cache *expected)
+object_page(const void *obj, struct xalloc_cache *expected,
+	    struct xalloc_cache **cachep)
 {
 	struct xalloc_page *page = xalloc_page_lookup(obj);
 	struct xalloc_cache *cache = page ? READ_ONCE(page->cache) : NULL;
 
 	if (likely(cache && (!expected || cache == expected) &&
-		   xalloc_page_holds_block(page, obj)))
+		   xalloc_page_holds_block(page, obj))) {
+		*cachep = cache;
 		return page;
+	}
 	refuse_free(obj, expected, page);
 	return NULL;
 }
@@ -381,11 +392,10 @@ object_page(const void *obj, struct xalloc_cache *expected)
  * The cheap double-free check comes before anything writes to the block:
  * zeroing or poisoning it would erase the evidence.
  */
-static __always_inline void cache_free_object(struct xalloc_page *page,
+static __always_inline void cache_free_object(struct xalloc_cache *cache,
+					      struct xalloc_page *page,
 					      void *obj)
 {
-	struct xalloc_cache *cache = page->cache;
-
 	if (unlikely(xalloc_block_looks_free(cache, page, obj))) {
 		xalloc_report_invalid_free(cache, page, obj, "double free");
 		return;
@@ -399,6 +409,20 @@ static __always_inline void cache_free_object(struct xalloc_page *page,
 	xalloc_heap_free(cache, page, obj);
 }
 
+/* Free @obj, of @expected or, if NULL, of any cache. */
+static __always_inline void free_object(struct xalloc_cache *expected,
+					void *obj)
+{
+	struct xalloc_cache *cache;
+	struct xalloc_page *page;
+
+	xalloc_os_free_begin();
+	page = object_page(obj, expected, &cache);
+	if (page)
+		cache_free_object(cache, page, obj);
+	xalloc_os_free_end();
+}
+
 /**
  * xalloc_cache_free() - free an object
  * @cache: the cache it was allocated from
@@ -410,13 +434,8 @@ static __always_inline void cache_free_object(struct xalloc_page *page,
  */
 void xalloc_cache_free(struct xalloc_cache *cache, void *obj)
 {
-	struct xalloc_page *page;
-
-	if (!obj)
-		return;
-	page = object_page(obj, cache);
-	if (page)
-		cache_free_object(page, obj);
+	if (obj)
+		free_object(cache, obj);
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_free);
 
@@ -431,13 +450,8 @@ EXPORT_SYMBOL_GPL(xalloc_cache_free);
  */
 void xalloc_free(void *obj)
 {
-	struct xalloc_page *page;
-
-	if (!obj)
-		return;
-	page = object_page(obj, NULL);
-	if (page)
-		cache_free_object(page, obj);
+	if (obj)
+		free_object(NULL, obj);
 }
 EXPORT_SYMBOL_GPL(xalloc_free);
 
@@ -537,6 +551,22 @@ void xalloc_cache_get_stats(struct xalloc_cache *cache,
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_get_stats);
 
+static int cache_collect(struct xalloc_cache *cache, void *arg)
+{
+	xalloc_heaps_collect(cache);
+	return 0;
+}
+
+/**
+ * xalloc_caches_collect_all() - collect every cache on every CPU
+ *
+ * Pages the remote frees emptied go back to their segments. May sleep.
+ */
+void xalloc_caches_collect_all(void)
+{
+	xalloc_visit_caches(NULL, cache_collect);
+}
+
 /**
  * xalloc_visit_caches() - call @fn on every live cache, in creation order
  * @arg: passed to @fn
@@ -560,19 +590,25 @@ int xalloc_visit_caches(void *arg,
 	return ret;
 }
 
-/* A CPU went offline: its pages of every cache wait for a new owner. */
-static int cache_cpu_dead(unsigned int cpu, struct hlist_node *node)
+/*
+ * A CPU went offline: its pages of every cache wait for a new owner. One
+ * grace period serves every cache (see xalloc_heap_abandon_prepare()).
+ */
+static int caches_cpu_dead(unsigned int cpu)
 {
-	struct xalloc_cache *cache = hlist_entry(node, struct xalloc_cache,
-						 cpu_dead);
+	struct xalloc_cache *cache;
 
-	xalloc_heap_abandon(cache, cpu);
+	list_for_each_entry(cache, &hotplug_caches, hotplug_link)
+		xalloc_heap_abandon_prepare(cache, cpu);
+	xalloc_os_wait_frees();
+	list_for_each_entry(cache, &hotplug_caches, hotplug_link)
+		xalloc_heap_abandon(cache, cpu);
 	return 0;
 }
 
 int xalloc_caches_init(void)
 {
-	return xalloc_os_hotplug_init(cache_cpu_dead);
+	return xalloc_os_hotplug_init(caches_cpu_dead);
 }
 
 void xalloc_caches_exit(void)

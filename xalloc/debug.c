@@ -54,16 +54,15 @@ void xalloc_debug_init_block(struct xalloc_cache *cache, void *block)
  * Check that [@start, @start + @len) of @block holds only @value; if not,
  * report the first byte that differs and restore the range.
  */
-static bool debug_check_bytes(struct xalloc_cache *cache, void *block,
+static bool debug_check_bytes(struct xalloc_cache *cache,
+			      struct xalloc_page *page, void *block,
 			      u8 *start, unsigned int len, u8 value,
 			      const char *what)
 {
 	u8 *bad = memchr_inv(start, value, len);
-	struct xalloc_page *page;
 
 	if (!bad)
 		return true;
-	page = xalloc_page_lookup(block);
 	xalloc_event_inc(&cache->corruptions);
 	xalloc_err_ratelimited("cache '%s' page %u of segment %p, object at offset %ld: %s: byte %ld of the block is %#x, not %#x\n",
 			       cache->name, page->index,
@@ -72,6 +71,33 @@ static bool debug_check_bytes(struct xalloc_cache *cache, void *block,
 			       (long)(bad - (u8 *)block), *bad, value);
 	memset(start, value, len);
 	return false;
+}
+
+/**
+ * xalloc_debug_check_free() - check a free block
+ * @cache: a cache with XALLOC_DEBUG
+ * @page: the page of @block
+ * @block: a block on one of @page's free lists
+ *
+ * Reports, counts and repairs a red zone or poison written to while the
+ * block was free.
+ *
+ * Return: true if the block was intact.
+ */
+bool xalloc_debug_check_free(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block)
+{
+	bool ok;
+
+	ok = debug_check_bytes(cache, page, block, red_zone(cache, block),
+			       red_zone_size(cache), XALLOC_RED_INACTIVE,
+			       "red zone of a free object overwritten");
+	if (debug_poisons(cache) &&
+	    !debug_check_bytes(cache, page, block, block, cache->object_size,
+			       XALLOC_POISON_FREE,
+			       "free object written to (use after free)"))
+		ok = false;
+	return ok;
 }
 
 /**
@@ -84,16 +110,9 @@ static bool debug_check_bytes(struct xalloc_cache *cache, void *block,
  */
 void xalloc_debug_alloc(struct xalloc_cache *cache, void *block)
 {
-	u8 *red = red_zone(cache, block);
-
-	debug_check_bytes(cache, block, red, red_zone_size(cache),
-			  XALLOC_RED_INACTIVE,
-			  "red zone of a free object overwritten");
-	if (debug_poisons(cache))
-		debug_check_bytes(cache, block, block, cache->object_size,
-				  XALLOC_POISON_FREE,
-				  "free object written to (use after free)");
-	memset(red, XALLOC_RED_ACTIVE, red_zone_size(cache));
+	xalloc_debug_check_free(cache, xalloc_page_of_block(block), block);
+	memset(red_zone(cache, block), XALLOC_RED_ACTIVE,
+	       red_zone_size(cache));
 }
 
 /**
@@ -117,7 +136,8 @@ bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		xalloc_report_invalid_free(cache, page, block, "double free");
 		return false;
 	}
-	if (!debug_check_bytes(cache, block, red, size, XALLOC_RED_ACTIVE,
+	if (!debug_check_bytes(cache, page, block, red, size,
+			       XALLOC_RED_ACTIVE,
 			       "write past the end of the object; not freed"))
 		return false;
 	if (debug_poisons(cache))

@@ -26,8 +26,11 @@
  */
 #include "internal.h"
 
-/* How many new segments one allocation may map before it gives up. */
-#define XALLOC_GROW_TRIES	4
+/*
+ * Abandoned pages one slow path adopts at most: adoption rewrites each
+ * page's owner with interrupts off, so it goes in bounded steps.
+ */
+#define XALLOC_ADOPT_BATCH	16
 
 void xalloc_heap_init(struct xalloc_heap *heap)
 {
@@ -75,7 +78,7 @@ static void heap_take_unfull(struct xalloc_heap *heap)
 static bool heap_retire_page(struct xalloc_heap *heap,
 			     struct xalloc_page *page)
 {
-	if (xalloc_page_is_queued(page))
+	if (!xalloc_page_try_retire(page))
 		return false;
 	list_del_init(&page->link);
 	heap->nr_pages--;
@@ -134,34 +137,63 @@ static void *heap_alloc_fresh(struct xalloc_cache *cache,
 }
 
 /*
- * Take over the pages of CPUs that went offline. Called under the heap
- * lock: a free on this CPU cannot see the page change hands half-way.
+ * Take over up to XALLOC_ADOPT_BATCH pages of CPUs that went offline.
+ * Called under the heap lock: a free on this CPU cannot see the page
+ * change hands half-way.
+ *
+ * Return: true if abandoned pages are left.
  */
-static void heap_adopt(struct xalloc_cache *cache, struct xalloc_heap *heap)
+static bool heap_adopt(struct xalloc_cache *cache, struct xalloc_heap *heap)
 {
-	struct xalloc_page *page;
+	struct xalloc_page *page, *next;
 	int cpu = xalloc_this_cpu();
+	unsigned long n = 0, left;
 
 	if (!READ_ONCE(cache->nr_abandoned))
-		return;
+		return false;
 	spin_lock(&cache->abandoned_lock);
-	list_for_each_entry(page, &cache->abandoned, link) {
+	list_for_each_entry_safe(page, next, &cache->abandoned, link) {
+		if (n == XALLOC_ADOPT_BATCH)
+			break;
 		WRITE_ONCE(page->heap, heap);
 		WRITE_ONCE(page->cpu, cpu);
+		list_move_tail(&page->link, &heap->pages);
+		n++;
 	}
-	list_splice_tail_init(&cache->abandoned, &heap->pages);
-	heap->nr_pages += cache->nr_abandoned;
-	WRITE_ONCE(cache->nr_abandoned, 0);
+	heap->nr_pages += n;
+	left = cache->nr_abandoned - n;
+	WRITE_ONCE(cache->nr_abandoned, left);
 	spin_unlock(&cache->abandoned_lock);
+	return left;
+}
+
+/**
+ * xalloc_heap_abandon_prepare() - stop remote frees queueing a dead CPU's
+ *                                 full pages
+ * @cache: the cache
+ * @cpu: a CPU that is offline and runs nothing
+ *
+ * Once a grace period has passed after this (for every cache at once:
+ * one per CPU going offline), no remote free is queueing a page of @cpu
+ * on its heap, and xalloc_heap_abandon() can take them all.
+ */
+void xalloc_heap_abandon_prepare(struct xalloc_cache *cache, int cpu)
+{
+	struct xalloc_heap *heap = xalloc_cpu_heap(cache, cpu);
+	struct xalloc_page *page;
+
+	list_for_each_entry(page, &heap->full, link)
+		xalloc_page_clear_full(page);
 }
 
 /**
  * xalloc_heap_abandon() - hand a dead CPU's pages to the cache
  * @cache: the cache
- * @cpu: a CPU that is offline and runs nothing
+ * @cpu: a CPU that is offline and runs nothing, prepared with
+ *       xalloc_heap_abandon_prepare() a grace period ago
  *
  * The pages, pending remote frees and all, wait on the cache's abandoned
- * list with no owner CPU until some CPU's slow path adopts them. May sleep.
+ * list with no owner CPU until some CPU's slow path adopts them.
  */
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 {
@@ -169,20 +201,16 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 	struct xalloc_page *page;
 	unsigned long flags;
 
-	/* No remote free may queue these pages on this heap any more... */
-	list_for_each_entry(page, &heap->full, link)
-		xalloc_page_clear_full(page);
-	/* ...and those that did have finished queueing them. */
-	xalloc_os_wait_remote_frees();
 	heap_take_unfull(heap);
 	list_splice_init(&heap->full, &heap->pages);
 
-	spin_lock_irqsave(&cache->abandoned_lock, flags);
+	/* Nobody else touches a dead CPU's heap: no lock for the walk. */
 	list_for_each_entry(page, &heap->pages, link) {
 		page->flags &= ~XALLOC_PAGE_IN_FULL;
 		WRITE_ONCE(page->heap, NULL);
 		WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
 	}
+	spin_lock_irqsave(&cache->abandoned_lock, flags);
 	list_splice_tail_init(&heap->pages, &cache->abandoned);
 	cache->nr_abandoned += heap->nr_pages;
 	spin_unlock_irqrestore(&cache->abandoned_lock, flags);
@@ -209,10 +237,9 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	struct xalloc_heap *heap;
 	void *block;
 	bool grown;
-	int tries;
 	int node;
 
-	for (tries = 0; ; tries++) {
+	for (;;) {
 		heap = xalloc_this_heap(cache);
 		heap_take_unfull(heap);
 		heap_adopt(cache, heap);
@@ -223,12 +250,22 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			heap->allocs++;
 			return block;
 		}
-		if (!xalloc_os_may_sleep(gfp) || tries == XALLOC_GROW_TRIES)
+		if (!xalloc_os_may_sleep(gfp))
 			break;
 
+		/*
+		 * Other CPUs may take the new segment's pages before this
+		 * one relocks: keep mapping while mapping works. Only a
+		 * failed mapping means memory cannot be had, and not even
+		 * that for __GFP_NOFAIL.
+		 */
 		node = xalloc_this_node();
 		xalloc_heap_unlock(cache, flags);
 		grown = xalloc_segment_grow(cache->kind, node, gfp);
+		if (!grown && xalloc_os_must_not_fail(gfp)) {
+			xalloc_os_cond_resched();
+			grown = true;
+		}
 		xalloc_heap_lock(cache, flags);
 		if (!grown)
 			break;
@@ -258,7 +295,7 @@ void xalloc_heap_free_settle(struct xalloc_heap *heap,
 
 /*
  * Per-CPU visits: a function run on each CPU's heap under its lock, after
- * the heap has adopted abandoned pages if @adopt is set.
+ * the heap has adopted the abandoned pages if @adopt is set.
  */
 struct heap_visit {
 	struct xalloc_cache *cache;
@@ -272,11 +309,16 @@ static long heap_visit_on_cpu(void *data)
 	struct heap_visit *visit = data;
 	struct xalloc_heap *heap;
 	unsigned long flags;
+	bool left = visit->adopt;
 
+	/* Adoption in batches, interrupts on in between. */
+	while (left) {
+		xalloc_heap_lock(visit->cache, flags);
+		left = heap_adopt(visit->cache, xalloc_this_heap(visit->cache));
+		xalloc_heap_unlock(visit->cache, flags);
+	}
 	xalloc_heap_lock(visit->cache, flags);
 	heap = xalloc_this_heap(visit->cache);
-	if (visit->adopt)
-		heap_adopt(visit->cache, heap);
 	visit->fn(heap, visit->arg);
 	xalloc_heap_unlock(visit->cache, flags);
 	return 0;
@@ -286,16 +328,21 @@ static long heap_visit_on_cpu(void *data)
  * Run @fn on every heap of @cache. An online CPU's heap is visited on that
  * CPU, since only its owner may touch it; an offline CPU's heap has no
  * owner running and is visited from here (it is empty once abandoned).
- * Abandoned pages are adopted by the first online CPU when @adopt is set;
- * otherwise the caller looks at them with abandoned_visit(). May sleep.
+ * Abandoned pages are adopted by each online CPU in turn when @adopt is
+ * set; otherwise @page_fn, if not NULL, is run on each of them. All under
+ * the CPU hotplug lock, so that no page is abandoned half-way through a
+ * visit and seen twice, on its heap and abandoned. May sleep.
  */
 static void heaps_visit(struct xalloc_cache *cache,
 			void (*fn)(struct xalloc_heap *heap, void *arg),
+			void (*page_fn)(struct xalloc_page *page, void *arg),
 			void *arg, bool adopt)
 {
 	struct heap_visit visit = {
 		.cache = cache, .fn = fn, .arg = arg, .adopt = adopt,
 	};
+	struct xalloc_page *page;
+	unsigned long flags;
 	int cpu;
 
 	xalloc_os_hotplug_lock();
@@ -305,33 +352,46 @@ static void heaps_visit(struct xalloc_cache *cache,
 		else
 			fn(xalloc_cpu_heap(cache, cpu), arg);
 	}
+	/*
+	 * Nobody owns the abandoned pages: under the lock, no CPU can adopt
+	 * one and start changing its lists.
+	 */
+	if (page_fn) {
+		spin_lock_irqsave(&cache->abandoned_lock, flags);
+		list_for_each_entry(page, &cache->abandoned, link)
+			page_fn(page, arg);
+		spin_unlock_irqrestore(&cache->abandoned_lock, flags);
+	}
 	xalloc_os_hotplug_unlock();
 }
 
+/* What a collection of every heap gives back. */
+struct heap_collect {
+	bool current_too;	/* the current page too, if empty */
+	unsigned long released;	/* bytes of pages given back */
+};
+
 /*
- * Run @fn on every abandoned page of @cache. Nobody owns them: under the
- * lock, no CPU can adopt one and start changing its lists.
+ * Collect every page of @heap and give back those the collection emptied:
+ * pages emptied by remote frees go back as those emptied by local ones.
+ * The current page stays unless @arg says otherwise, since the next
+ * allocation wants it.
  */
-static void abandoned_visit(struct xalloc_cache *cache,
-			    void (*fn)(struct xalloc_page *page, void *arg),
-			    void *arg)
-{
-	struct xalloc_page *page;
-	unsigned long flags;
-
-	spin_lock_irqsave(&cache->abandoned_lock, flags);
-	list_for_each_entry(page, &cache->abandoned, link)
-		fn(page, arg);
-	spin_unlock_irqrestore(&cache->abandoned_lock, flags);
-}
-
 static void heap_collect(struct xalloc_heap *heap, void *arg)
 {
-	struct xalloc_page *page;
+	struct heap_collect *collect = arg;
+	struct xalloc_page *page, *next;
 
 	heap_take_unfull(heap);
-	list_for_each_entry(page, &heap->pages, link)
+	list_for_each_entry_safe(page, next, &heap->pages, link) {
+		unsigned long bytes = xalloc_page_bytes(page);
+
 		xalloc_page_collect(page);
+		if (!page->used &&
+		    (collect->current_too || page != heap->current_page) &&
+		    heap_retire_page(heap, page))
+			collect->released += bytes;
+	}
 	list_for_each_entry(page, &heap->full, link)
 		xalloc_page_collect(page);
 }
@@ -340,11 +400,14 @@ static void heap_collect(struct xalloc_heap *heap, void *arg)
  * xalloc_heaps_collect() - make every CPU collect its remote frees
  * @cache: the cache
  *
- * May sleep.
+ * Pages left empty go back to their segments, but for each CPU's current
+ * page. May sleep.
  */
 void xalloc_heaps_collect(struct xalloc_cache *cache)
 {
-	heaps_visit(cache, heap_collect, NULL, true);
+	struct heap_collect collect = { .current_too = false };
+
+	heaps_visit(cache, heap_collect, NULL, &collect, true);
 }
 
 /* Validate @page, counting it in *@arg if it is inconsistent. */
@@ -391,23 +454,8 @@ unsigned long xalloc_heaps_validate(struct xalloc_cache *cache)
 {
 	unsigned long bad = 0;
 
-	heaps_visit(cache, heap_validate, &bad, false);
-	abandoned_visit(cache, page_validate_count, &bad);
+	heaps_visit(cache, heap_validate, page_validate_count, &bad, false);
 	return bad;
-}
-
-static void heap_shrink(struct xalloc_heap *heap, void *arg)
-{
-	unsigned long *released = arg;
-	struct xalloc_page *page, *next;
-
-	heap_collect(heap, NULL);
-	list_for_each_entry_safe(page, next, &heap->pages, link) {
-		unsigned long bytes = xalloc_page_bytes(page);
-
-		if (!page->used && heap_retire_page(heap, page))
-			*released += bytes;
-	}
 }
 
 /**
@@ -420,10 +468,10 @@ static void heap_shrink(struct xalloc_heap *heap, void *arg)
  */
 unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache)
 {
-	unsigned long released = 0;
+	struct heap_collect collect = { .current_too = true };
 
-	heaps_visit(cache, heap_shrink, &released, true);
-	return released;
+	heaps_visit(cache, heap_collect, NULL, &collect, true);
+	return collect.released;
 }
 
 static void heap_teardown_list(struct xalloc_heap *heap,
@@ -463,8 +511,17 @@ unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache)
 {
 	unsigned long leaked = 0;
 
-	heaps_visit(cache, heap_teardown, &leaked, true);
+	heaps_visit(cache, heap_teardown, NULL, &leaked, true);
 	return leaked;
+}
+
+/*
+ * Counting a page reads counters only: |free| follows from the others
+ * (see struct xalloc_page), so no list is walked with interrupts off.
+ */
+static unsigned int page_nr_free(struct xalloc_page *page)
+{
+	return page->capacity - page->used - page->nr_local_free;
 }
 
 static void page_stats(struct xalloc_page *page, void *arg)
@@ -475,8 +532,8 @@ static void page_stats(struct xalloc_page *page, void *arg)
 	stats->reserved += page->reserved;
 	stats->capacity += page->capacity;
 	stats->used += page->used;
-	stats->free += xalloc_page_count_list(page, page->free);
-	stats->local_free += xalloc_page_count_list(page, page->local_free);
+	stats->free += page_nr_free(page);
+	stats->local_free += page->nr_local_free;
 	stats->thread_free += xalloc_page_count_thread_free(page);
 }
 
@@ -506,8 +563,7 @@ static void heap_stats(struct xalloc_heap *heap, void *arg)
 void xalloc_heaps_stats(struct xalloc_cache *cache,
 			struct xalloc_cache_stats *stats)
 {
-	heaps_visit(cache, heap_stats, stats, false);
-	abandoned_visit(cache, page_stats, stats);
+	heaps_visit(cache, heap_stats, page_stats, stats, false);
 }
 
 struct page_info_walk {
@@ -531,8 +587,8 @@ static void page_info(struct xalloc_page *page, void *arg)
 	info->capacity = page->capacity;
 	info->reserved = page->reserved;
 	info->used = page->used;
-	info->free = xalloc_page_count_list(page, page->free);
-	info->local_free = xalloc_page_count_list(page, page->local_free);
+	info->free = page_nr_free(page);
+	info->local_free = page->nr_local_free;
 	info->thread_free = xalloc_page_count_thread_free(page);
 	info->full = page->flags & XALLOC_PAGE_IN_FULL;
 }
@@ -564,7 +620,6 @@ unsigned int xalloc_heaps_page_info(struct xalloc_cache *cache,
 {
 	struct page_info_walk walk = { .info = info, .max = max };
 
-	heaps_visit(cache, heap_page_info, &walk, false);
-	abandoned_visit(cache, page_info, &walk);
+	heaps_visit(cache, heap_page_info, page_info, &walk, false);
 	return walk.count;
 }

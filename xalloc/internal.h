@@ -17,12 +17,18 @@
 
 #include "os.h"
 
+/*
+ * The design needs 64-bit words: the thread_free word packs a block index
+ * and a count, and segments rely on naturally aligned vmalloc areas of
+ * their size, which 32-bit kernels do not give.
+ */
+#ifndef CONFIG_64BIT
+#error "xalloc needs a 64-bit kernel"
+#endif
+
 #define XALLOC_SEGMENT_SHIFT	22
 #define XALLOC_SEGMENT_SIZE	BIT(XALLOC_SEGMENT_SHIFT)
 #define XALLOC_SEGMENT_MASK	(XALLOC_SEGMENT_SIZE - 1)
-
-/* Written in every segment header, xor the segment's address. */
-#define XALLOC_SEGMENT_MAGIC	0x78616c6c6f63UL
 
 /*
  * Page kinds, by the size of their pages. A cache uses the smallest kind
@@ -42,11 +48,16 @@ enum xalloc_page_kind {
  * Block indexes are computed as (offset * recip) >> XALLOC_RECIP_SHIFT with
  * recip = ceil(2^XALLOC_RECIP_SHIFT / block_size). The result is exact
  * when offset * block_size < 2^XALLOC_RECIP_SHIFT: offsets are below the
- * segment size and blocks at most XALLOC_MAX_OBJECT_SIZE.
+ * segment size, and a block is at most XALLOC_MAX_OBJECT_SIZE plus a red
+ * zone and a free pointer, aligned to at most PAGE_SIZE: below 2^19. The
+ * product offset * recip stays below 2^(SEGMENT_SHIFT + RECIP_SHIFT - 3).
  */
-#define XALLOC_RECIP_SHIFT	40
-static_assert(XALLOC_SEGMENT_SHIFT + 18 <= XALLOC_RECIP_SHIFT);
-static_assert(XALLOC_MAX_OBJECT_SIZE <= (1 << 18));
+#define XALLOC_RECIP_SHIFT	41
+#define XALLOC_MAX_BLOCK_SIZE \
+	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *), PAGE_SIZE)
+static_assert(XALLOC_MAX_BLOCK_SIZE <= (1 << 19));
+static_assert(XALLOC_SEGMENT_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
+static_assert(XALLOC_SEGMENT_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
 
 static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 {
@@ -68,11 +79,11 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 /*
  * A page's thread_free word holds the whole list of remote frees in one
  * atomic word: its length, its first block (as an index, since a page
- * holds at most 2^19 blocks), and two flags:
+ * holds at most 2^19 blocks), and three flags:
  *
- *   bits 0-1    XALLOC_TF_FULL, XALLOC_TF_QUEUED
- *   bits 2-21   index of the first block plus one; 0 for an empty list
- *   bits 22-63  number of blocks on the list
+ *   bits 0-2    XALLOC_TF_FULL, XALLOC_TF_QUEUED, XALLOC_TF_RETIRED
+ *   bits 3-22   index of the first block plus one; 0 for an empty list
+ *   bits 23-63  number of blocks on the list
  *
  * The length lets the owner collect a list without walking it.
  *
@@ -81,13 +92,20 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
  * compare-and-swap that pushes its block, and queues the page on the owner
  * heap's unfull list. The owner clears QUEUED once it has taken the page
  * off that list. A page is therefore on the unfull list at most once.
+ *
+ * RETIRED is set by the owner, in place of an empty word, when it gives
+ * the page back to its segment; it stays until the page is lent again. A
+ * page is given back only when used is 0, so every block is free: a remote
+ * free that finds RETIRED is a double free, and is refused without a push.
  */
 #define XALLOC_TF_FULL		BIT(0)
 #define XALLOC_TF_QUEUED	BIT(1)
-#define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED)
-#define XALLOC_TF_HEAD_SHIFT	2
-#define XALLOC_TF_HEAD_MASK	GENMASK(21, XALLOC_TF_HEAD_SHIFT)
-#define XALLOC_TF_COUNT_SHIFT	22
+#define XALLOC_TF_RETIRED	BIT(2)
+#define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED | \
+				 XALLOC_TF_RETIRED)
+#define XALLOC_TF_HEAD_SHIFT	3
+#define XALLOC_TF_HEAD_MASK	GENMASK(22, XALLOC_TF_HEAD_SHIFT)
+#define XALLOC_TF_COUNT_SHIFT	23
 #define XALLOC_TF_ONE		BIT(XALLOC_TF_COUNT_SHIFT)
 /* Blocks are at least 8 bytes: a page holds at most 2^(SEGMENT_SHIFT - 3). */
 static_assert(BIT(XALLOC_SEGMENT_SHIFT - 3) + 1 <=
@@ -102,9 +120,8 @@ struct xalloc_heap;
  * @local_free: blocks freed by the owner, moved to @free by collection
  * @used: blocks allocated, including those on @thread_free
  * @capacity: blocks carved so far
- * @reserved: blocks that fit in the page
+ * @nr_local_free: blocks on @local_free
  * @block_size: size of each block
- * @free_offset: where a free block keeps its next pointer
  * @flags: XALLOC_PAGE_*
  * @cpu: owner CPU
  * @start: first block
@@ -115,7 +132,15 @@ struct xalloc_heap;
  * @unfull: link in the owner heap's unfull list
  * @heap: owner heap
  * @link: link in the owner heap's page list or full list
+ * @reserved: blocks that fit in the page
  * @index: position in the segment
+ * @retired: RCU grace-period cookie taken when the page was given back
+ *
+ * Owners: while the page is lent, the owner CPU writes the first cache
+ * line under its heap lock, and remote frees write only @thread_free,
+ * by compare-and-swap; the pool lock covers lending and giving back
+ * (@flags IN_USE, @cache, @retired). |free| is capacity - used -
+ * @nr_local_free, so counting a page walks no list.
  *
  * The first cache line is the owner's; the second is written by remote
  * frees, so that they do not bounce the owner's fast-path line.
@@ -125,9 +150,8 @@ struct xalloc_page {
 	void *local_free;
 	unsigned int used;
 	unsigned int capacity;
-	unsigned int reserved;
+	unsigned int nr_local_free;
 	unsigned int block_size;
-	unsigned short free_offset;
 	unsigned short flags;
 	int cpu;
 	void *start;
@@ -138,14 +162,17 @@ struct xalloc_page {
 	struct llist_node unfull;
 	struct xalloc_heap *heap;
 	struct list_head link;
+	unsigned int reserved;
 	unsigned int index;
+	unsigned long retired;
 } ____cacheline_aligned_in_smp;
 
 struct xalloc_pool;
 
 /**
  * struct xalloc_segment - header at the start of every segment
- * @cookie: XALLOC_SEGMENT_MAGIC xor the segment address
+ * @cookie: a secret random word xor the segment address, checked by
+ *          every lookup: a header that does not carry it is not used
  * @pool: the pool of its node and page kind
  * @link: link in one of the pool's lists
  * @page_shift: log2 of the page size
@@ -211,7 +238,7 @@ struct xalloc_heap {
  * @abandoned_lock: protects @abandoned and @nr_abandoned
  * @abandoned: pages of CPUs that went offline, waiting for an owner
  * @nr_abandoned: pages on @abandoned
- * @cpu_dead: registration for CPU hotplug
+ * @hotplug_link: link in the list of caches CPU hotplug visits
  * @invalid_frees: frees refused, see struct xalloc_cache_stats
  * @corruptions: damage found, see struct xalloc_cache_stats
  */
@@ -232,7 +259,7 @@ struct xalloc_cache {
 	spinlock_t abandoned_lock;	/* irq-safe: taken by the slow path */
 	struct list_head abandoned;
 	unsigned long nr_abandoned;
-	struct hlist_node cpu_dead;
+	struct list_head hotplug_link;
 	atomic_long_t invalid_frees;
 	atomic_long_t corruptions;
 };
@@ -260,16 +287,51 @@ static inline struct xalloc_segment *xalloc_segment_of(const void *ptr)
 					 ~XALLOC_SEGMENT_MASK);
 }
 
+extern unsigned long xalloc_segment_secret;
+
 static inline unsigned long xalloc_segment_cookie(struct xalloc_segment *seg)
 {
-	return XALLOC_SEGMENT_MAGIC ^ (unsigned long)seg;
+	return xalloc_segment_secret ^ (unsigned long)seg;
+}
+
+/*
+ * The segment registry: one bit per segment-sized slot of the vmalloc
+ * range, set while a segment is mapped there, in chunks of a page of bits
+ * allocated as segments first land in them. A pointer is looked up here
+ * before anything at its address is read, so that a stray pointer into
+ * other vmalloc or ioremap memory is never dereferenced (an uncached read
+ * of a device register can have side effects). Bits are set after the
+ * segment header is written and cleared before the segment is unmapped,
+ * with a grace period in between: lookups run in a free section (see
+ * xalloc_os_free_begin()).
+ */
+#define XALLOC_REGISTRY_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
+
+extern unsigned long **xalloc_registry;
+extern unsigned long xalloc_registry_slots;
+
+static __always_inline bool xalloc_segment_is_mapped(const void *segment)
+{
+	unsigned long slot = ((unsigned long)segment - VMALLOC_START) >>
+			     XALLOC_SEGMENT_SHIFT;
+	unsigned long *chunk;
+
+	/* Below VMALLOC_START, the subtraction wraps past the last slot. */
+	if (slot >= xalloc_registry_slots)
+		return false;
+	chunk = READ_ONCE(xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS]);
+	return chunk && test_bit_acquire(slot % XALLOC_REGISTRY_CHUNK_BITS,
+					 chunk);
 }
 
 /**
  * xalloc_page_lookup() - find the page descriptor of a block
  * @obj: a pointer that may or may not come from xalloc
  *
- * Inline, as xalloc_page_holds_block(): every free runs both.
+ * Reads nothing at @obj's address unless the registry says a segment is
+ * mapped there. Call it in a free section, so the segment stays mapped
+ * while the descriptor is used. Inline, as xalloc_page_holds_block():
+ * every free runs both.
  *
  * Return: the descriptor of the page @obj falls in, or NULL when @obj is
  * not inside an xalloc segment.
@@ -279,10 +341,19 @@ xalloc_page_lookup(const void *obj)
 {
 	struct xalloc_segment *segment = xalloc_segment_of(obj);
 	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
-	unsigned long cookie = xalloc_segment_cookie(segment);
 
-	if (!xalloc_os_segment_cookie_is(segment, cookie))
+	if (!xalloc_segment_is_mapped(segment) ||
+	    unlikely(segment->cookie != xalloc_segment_cookie(segment)))
 		return NULL;
+	return &segment->pages[offset >> segment->page_shift];
+}
+
+/* The page of @block, a block known to be in a lent page: no checks. */
+static inline struct xalloc_page *xalloc_page_of_block(const void *block)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(block);
+	unsigned long offset = (unsigned long)block & XALLOC_SEGMENT_MASK;
+
 	return &segment->pages[offset >> segment->page_shift];
 }
 
@@ -339,9 +410,8 @@ void xalloc_page_queue_unfull(struct xalloc_page *page);
 bool xalloc_page_try_mark_full(struct xalloc_page *page);
 void xalloc_page_clear_full(struct xalloc_page *page);
 void xalloc_page_clear_queued(struct xalloc_page *page);
-bool xalloc_page_is_queued(struct xalloc_page *page);
+bool xalloc_page_try_retire(struct xalloc_page *page);
 unsigned int xalloc_page_count_thread_free(struct xalloc_page *page);
-unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list);
 bool xalloc_page_validate(struct xalloc_page *page);
 
 /*
@@ -356,7 +426,7 @@ static inline unsigned long xalloc_block_key(const struct xalloc_cache *cache,
 					     const struct xalloc_page *page,
 					     const void *block)
 {
-	unsigned long slot = (unsigned long)block + page->free_offset;
+	unsigned long slot = (unsigned long)block + cache->free_offset;
 
 	return cache->freelist_key ^ (unsigned long)page ^ xalloc_swab(slot);
 }
@@ -366,7 +436,7 @@ static inline void *xalloc_block_next(const struct xalloc_cache *cache,
 				      const struct xalloc_page *page,
 				      void *block)
 {
-	unsigned long raw = *(unsigned long *)(block + page->free_offset);
+	unsigned long raw = *(unsigned long *)(block + cache->free_offset);
 
 	return (void *)(raw ^ xalloc_block_key(cache, page, block));
 }
@@ -375,7 +445,7 @@ static inline void xalloc_block_set_next(const struct xalloc_cache *cache,
 					 const struct xalloc_page *page,
 					 void *block, void *next)
 {
-	*(unsigned long *)(block + page->free_offset) =
+	*(unsigned long *)(block + cache->free_offset) =
 		(unsigned long)next ^ xalloc_block_key(cache, page, block);
 }
 
@@ -383,10 +453,10 @@ static inline void xalloc_block_set_next(const struct xalloc_cache *cache,
  * An allocated block keeps no encoded pointer, so that a free of it is
  * never mistaken for a double free (see xalloc_block_looks_free()).
  */
-static inline void xalloc_block_clear_next(const struct xalloc_page *page,
+static inline void xalloc_block_clear_next(const struct xalloc_cache *cache,
 					   void *block)
 {
-	*(unsigned long *)(block + page->free_offset) = 0;
+	*(unsigned long *)(block + cache->free_offset) = 0;
 }
 
 /*
@@ -440,7 +510,7 @@ static inline void *xalloc_page_pop(const struct xalloc_cache *cache,
 	if (unlikely(!xalloc_page_next_ok(page, next)))
 		next = xalloc_page_free_list_broken(page, block, next);
 	page->free = next;
-	xalloc_block_clear_next(page, block);
+	xalloc_block_clear_next(cache, block);
 	page->used++;
 	return block;
 }
@@ -479,6 +549,7 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			     unsigned long flags);
 void xalloc_heap_free_settle(struct xalloc_heap *heap,
 			     struct xalloc_page *page);
+void xalloc_heap_abandon_prepare(struct xalloc_cache *cache, int cpu);
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
 void xalloc_heaps_collect(struct xalloc_cache *cache);
 unsigned long xalloc_heaps_validate(struct xalloc_cache *cache);
@@ -516,6 +587,7 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
 	if (likely(page) && unlikely(!page->free)) {
 		page->free = page->local_free;
 		page->local_free = NULL;
+		page->nr_local_free = 0;
 	}
 	if (likely(page && page->free)) {
 		block = xalloc_page_pop(cache, page);
@@ -527,6 +599,10 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
 	return block;
 }
 
+void xalloc_report_invalid_free(struct xalloc_cache *cache,
+				struct xalloc_page *page, const void *obj,
+				const char *why);
+
 /**
  * xalloc_heap_free_remote() - free a block from a CPU that does not own it
  * @cache: the block's cache
@@ -535,7 +611,10 @@ static __always_inline void *xalloc_heap_alloc(struct xalloc_cache *cache,
  *
  * One compare-and-swap pushes the block on thread_free; if the page was
  * on its owner's full list, the same swap flags it queued, and the page
- * goes on the owner heap's unfull list. Inline, as the local free.
+ * goes on the owner heap's unfull list. A page being given back refuses
+ * the push (see XALLOC_TF_RETIRED). Inline, as the local free; called in
+ * a free section, so the page is not lent again meanwhile (see
+ * xalloc_segment_take_page()).
  */
 static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
 						    struct xalloc_page *page,
@@ -545,9 +624,13 @@ static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
 			     XALLOC_TF_HEAD_SHIFT;
 	unsigned long old, new;
 
-	xalloc_os_remote_free_begin();
 	old = xalloc_atomic_read(&page->thread_free);
 	do {
+		if (unlikely(old & XALLOC_TF_RETIRED)) {
+			xalloc_report_invalid_free(cache, page, block,
+						   "double free");
+			return;
+		}
 		xalloc_block_set_next(cache, page, block,
 				      xalloc_tf_head(page, old));
 		new = ((old & ~XALLOC_TF_HEAD_MASK) + XALLOC_TF_ONE) | head;
@@ -556,7 +639,6 @@ static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
 	} while (!xalloc_atomic_cas(&page->thread_free, &old, new));
 	if (unlikely(old & XALLOC_TF_FULL))
 		xalloc_page_queue_unfull(page);
-	xalloc_os_remote_free_end();
 	xalloc_count_remote_free(cache);
 }
 
@@ -567,7 +649,11 @@ static __always_inline void xalloc_heap_free_remote(struct xalloc_cache *cache,
  * @block: the block
  *
  * On the owner CPU: push to local_free and decrement used at once. From
- * any other CPU: push to thread_free and leave used to the owner.
+ * any other CPU: push to thread_free and leave used to the owner. The
+ * page is still this CPU's page of @cache only if an interrupt has not
+ * given it back since the caller looked it up (then the remote path
+ * refuses the free, a double free). Both checks read the owner's cache
+ * line, which the local path writes anyway.
  */
 static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
 					     struct xalloc_page *page,
@@ -578,11 +664,13 @@ static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
 
 	if (READ_ONCE(page->cpu) == xalloc_this_cpu_hint()) {
 		xalloc_heap_lock(cache, flags);
-		if (likely(page->cpu == xalloc_this_cpu())) {
+		if (likely(page->cpu == xalloc_this_cpu() &&
+			   page->cache == cache)) {
 			heap = xalloc_this_heap(cache);
 			xalloc_block_set_next(cache, page, block,
 					      page->local_free);
 			page->local_free = block;
+			page->nr_local_free++;
 			page->used--;
 			heap->local_frees++;
 			if (unlikely(page->flags & XALLOC_PAGE_IN_FULL ||
@@ -599,16 +687,27 @@ static __always_inline void xalloc_heap_free(struct xalloc_cache *cache,
 /* cache.c */
 extern bool xalloc_debug_all;
 
+/*
+ * As SLUB: no zeroing when a constructor gives objects their state, or
+ * when debug poison fills free objects (the poison is what debugging
+ * wants to see).
+ */
+static __always_inline bool
+xalloc_cache_keeps_free_contents(const struct xalloc_cache *cache)
+{
+	return cache->ctor || (cache->flags & XALLOC_DEBUG);
+}
+
 int xalloc_caches_init(void);
-void xalloc_report_invalid_free(struct xalloc_cache *cache,
-				struct xalloc_page *page, const void *obj,
-				const char *why);
 void xalloc_caches_exit(void);
+void xalloc_caches_collect_all(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
 
 /* debug.c: the checks of XALLOC_DEBUG caches */
 void xalloc_debug_init_block(struct xalloc_cache *cache, void *block);
+bool xalloc_debug_check_free(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block);
 void xalloc_debug_alloc(struct xalloc_cache *cache, void *block);
 bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		       void *block);

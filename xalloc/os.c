@@ -153,12 +153,13 @@ static struct shrinker *segment_shrinker;
 static unsigned long shrinker_count(struct shrinker *shrinker,
 				    struct shrink_control *sc)
 {
-	return xalloc_segment_count_empty() ?: SHRINK_EMPTY;
+	return xalloc_segment_count_reclaimable() ?: SHRINK_EMPTY;
 }
 
 static unsigned long shrinker_scan(struct shrinker *shrinker,
 				   struct shrink_control *sc)
 {
+	xalloc_segment_request_reclaim();
 	return xalloc_segment_release_empty(sc->nr_to_scan);
 }
 
@@ -189,7 +190,7 @@ static int xalloc_cpuhp_state;
 
 /**
  * xalloc_os_hotplug_init() - be told when a CPU has gone offline
- * @cpu_dead: called for each registered node once the CPU is dead
+ * @cpu_dead: called once the CPU is dead
  *
  * The callback runs at the PREPARE stage of CPU teardown, after the CPU has
  * stopped: nothing runs there any more, so its per-CPU state can be taken
@@ -197,11 +198,10 @@ static int xalloc_cpuhp_state;
  *
  * Return: 0 or a negative errno.
  */
-int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu,
-					   struct hlist_node *node))
+int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu))
 {
-	int ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "xalloc:dead",
-					  NULL, cpu_dead);
+	int ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					    "xalloc:dead", NULL, cpu_dead);
 
 	if (ret < 0)
 		return ret;
@@ -211,16 +211,5 @@ int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu,
 
 void xalloc_os_hotplug_exit(void)
 {
-	cpuhp_remove_multi_state(xalloc_cpuhp_state);
-}
-
-int xalloc_os_hotplug_add(struct hlist_node *node)
-{
-	return cpuhp_state_add_instance_nocalls(xalloc_cpuhp_state, node);
-}
-
-/* Waits for a callback running on @node to finish. */
-void xalloc_os_hotplug_remove(struct hlist_node *node)
-{
-	cpuhp_state_remove_instance_nocalls(xalloc_cpuhp_state, node);
+	cpuhp_remove_state_nocalls(xalloc_cpuhp_state);
 }

@@ -55,6 +55,7 @@
 
 /* Event counters that any CPU may bump. */
 #define xalloc_event_inc(counter)	atomic_long_inc(counter)
+#define xalloc_event_add(counter, n)	atomic_long_add(n, counter)
 #define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
 
 /*
@@ -65,36 +66,17 @@
 void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp);
 void xalloc_os_unmap_segment(void *segment);
 
-/*
- * Is @addr backed by a segment whose first word reads @cookie? The read
- * cannot fault, so a stray pointer into an unmapped hole of the vmalloc
- * area is reported rather than followed.
- */
-static __always_inline bool
-xalloc_os_segment_cookie_is(const void *segment, unsigned long cookie)
-{
-	unsigned long addr = (unsigned long)segment, word;
-
-	/* is_vmalloc_addr(), inlined. */
-	if (addr < VMALLOC_START || addr >= VMALLOC_END)
-		return false;
-	/*
-	 * get_kernel_nofault() inlined: this runs on every free, and a
-	 * vmalloc address needs none of copy_from_kernel_nofault()'s checks.
-	 */
-	pagefault_disable();
-	__get_kernel_nofault(&word, segment, unsigned long, fault);
-	pagefault_enable();
-	return word == cookie;
-fault:
-	pagefault_enable();
-	return false;
-}
-
 static inline bool xalloc_os_may_sleep(gfp_t gfp)
 {
 	return gfpflags_allow_blocking(gfp);
 }
+
+static inline bool xalloc_os_must_not_fail(gfp_t gfp)
+{
+	return gfp & __GFP_NOFAIL;
+}
+
+#define xalloc_os_cond_resched()	cond_resched()
 
 /* Flags vmalloc understands, taken from an allocation's gfp. */
 static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
@@ -220,33 +202,52 @@ bool xalloc_os_should_fail(enum xalloc_fault fault, size_t size);
 void xalloc_os_faults_init(struct dentry *debugfs_dir);
 
 /*
- * Memory pressure (os.c): a shrinker that counts and unmaps empty
- * segments through xalloc_segment_count_empty() and
- * xalloc_segment_release_empty().
+ * Memory pressure (os.c): a shrinker that counts segments with
+ * xalloc_segment_count_reclaimable(), unmaps the empty ones with
+ * xalloc_segment_release_empty(), and asks the caches to collect and give
+ * back what remote frees emptied with xalloc_segment_request_reclaim().
  */
 int xalloc_os_shrinker_init(void);
 void xalloc_os_shrinker_exit(void);
-unsigned long xalloc_segment_count_empty(void);
+unsigned long xalloc_segment_count_reclaimable(void);
 unsigned long xalloc_segment_release_empty(unsigned long max);
+void xalloc_segment_request_reclaim(void);
+
+/* The background refill: nobody waits for it, so it never insists. */
+#define XALLOC_REFILL_GFP	(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN)
 
 /*
- * CPU hotplug (os.c): @cpu_dead runs for each registered node after a CPU
- * has gone offline, on another CPU, in process context.
+ * CPU hotplug (os.c): @cpu_dead runs after a CPU has gone offline, on
+ * another CPU, in process context, under the hotplug write lock.
  */
-int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu,
-					   struct hlist_node *node));
+int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu));
 void xalloc_os_hotplug_exit(void);
-int xalloc_os_hotplug_add(struct hlist_node *node);
-void xalloc_os_hotplug_remove(struct hlist_node *node);
 
 /*
- * A remote free runs with preemption disabled, so that abandoning a dead
- * CPU's pages can wait for the frees already under way: synchronize_rcu()
- * waits for every preempt-disabled region. (rcu_read_lock() would do as
- * well, but is two calls out of line with preemptible RCU.)
+ * Free sections. A free runs in one from the lookup of its pointer to its
+ * push: an RCU read-side section. Whoever gives memory back waits for the
+ * sections under way with a grace period: a page is lent again, and a
+ * segment unmapped, only after one, so a free that looked a page up never
+ * writes into memory that has changed hands since; abandoning a dead CPU's
+ * pages waits the same way for the frees that are queueing them.
+ *
+ * synchronize_rcu() waits for preempt-disabled regions too, and
+ * preempt_disable() is cheaper than rcu_read_lock(), two calls out of line
+ * with preemptible RCU. On PREEMPT_RT the heap lock sleeps, so it cannot
+ * be taken with preemption disabled: there the section is rcu_read_lock().
  */
-#define xalloc_os_remote_free_begin()	preempt_disable()
-#define xalloc_os_remote_free_end()	preempt_enable()
-#define xalloc_os_wait_remote_frees()	synchronize_rcu()
+#ifdef CONFIG_PREEMPT_RT
+#define xalloc_os_free_begin()		rcu_read_lock()
+#define xalloc_os_free_end()		rcu_read_unlock()
+#else
+#define xalloc_os_free_begin()		preempt_disable()
+#define xalloc_os_free_end()		preempt_enable()
+#endif
+#define xalloc_os_wait_frees()		synchronize_rcu()
+
+/* Grace-period cookies: has a grace period passed since the cookie? */
+#define xalloc_os_gp_cookie()		get_state_synchronize_rcu()
+#define xalloc_os_gp_completed_cookie()	get_completed_synchronize_rcu()
+#define xalloc_os_gp_passed(cookie)	poll_state_synchronize_rcu(cookie)
 
 #endif /* _XALLOC_OS_H */

@@ -53,15 +53,29 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 	page->start = page_first_block(page, cache);
 	page->block_size = cache->block_size;
 	page->block_recip = cache->block_recip;
-	page->free_offset = cache->free_offset;
 	page->reserved = (end - page->start) / cache->block_size;
 	page->capacity = 0;
 	page->used = 0;
 	page->free = NULL;
 	page->local_free = NULL;
+	page->nr_local_free = 0;
 	page->cpu = cpu;
 	page->heap = heap;
 	xalloc_atomic_set(&page->thread_free, 0);
+}
+
+/*
+ * Does a newly carved block need zeroing? Its memory may hold what an
+ * earlier cache left in the page, encoded free pointers included, which
+ * would leak that cache's key. A constructor or debug poison overwrites
+ * it, and so does init_on_alloc at every allocation; otherwise it is
+ * zeroed here, so that objects read as SLUB's new objects do: zero under
+ * init_on_free.
+ */
+static bool page_carve_zeroes(struct xalloc_cache *cache)
+{
+	return !xalloc_cache_keeps_free_contents(cache) &&
+	       !xalloc_os_init_on_alloc(0);
 }
 
 /**
@@ -77,6 +91,7 @@ void xalloc_page_extend(struct xalloc_page *page)
 	unsigned int n = max_t(unsigned int, XALLOC_MIN_EXTEND,
 			       XALLOC_EXTEND_BYTES / page->block_size);
 	struct xalloc_cache *cache = page->cache;
+	bool zero = page_carve_zeroes(cache);
 	void *block, *next;
 	unsigned int i;
 
@@ -85,6 +100,8 @@ void xalloc_page_extend(struct xalloc_page *page)
 	page->free = block;
 	for (i = 0; i < n; i++) {
 		next = i + 1 < n ? block + page->block_size : NULL;
+		if (zero)
+			memset(block, 0, page->block_size);
 		if (cache->flags & XALLOC_DEBUG)
 			xalloc_debug_init_block(cache, block);
 		if (cache->ctor)
@@ -100,6 +117,8 @@ void xalloc_page_extend(struct xalloc_page *page)
  * @page: the page
  * @block: the free block whose pointer was overwritten
  * @next: what that pointer decodes to
+ *
+ * Counted in the cache's corruptions.
  *
  * Return: NULL, the end of the list from now on.
  */
@@ -127,24 +146,6 @@ static void *page_walk_next(struct xalloc_page *page, void *block,
 	if (!next || xalloc_page_holds_block(page, next))
 		return next;
 	return report ? xalloc_page_free_list_broken(page, block, next) : NULL;
-}
-
-/**
- * xalloc_page_count_list() - count the blocks on one of a page's lists
- * @page: the page
- * @list: first block of the list
- *
- * Return: the number of blocks.
- */
-unsigned int xalloc_page_count_list(struct xalloc_page *page, void *list)
-{
-	unsigned int n = 0;
-
-	/* Stops where a list breaks, or loops (at capacity blocks). */
-	for (; list && n < page->capacity; list = page_walk_next(page, list,
-								 false))
-		n++;
-	return n;
 }
 
 /*
@@ -180,6 +181,7 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 				      page->local_free);
 	}
 	page->local_free = head;
+	page->nr_local_free += n;
 	page->used -= n;
 	return n;
 }
@@ -200,6 +202,7 @@ unsigned int xalloc_page_collect(struct xalloc_page *page)
 	if (!page->free && page->local_free) {
 		page->free = page->local_free;
 		page->local_free = NULL;
+		page->nr_local_free = 0;
 	}
 	return n;
 }
@@ -243,9 +246,37 @@ void xalloc_page_clear_queued(struct xalloc_page *page)
 	xalloc_atomic_clear_bits(&page->thread_free, XALLOC_TF_QUEUED);
 }
 
-bool xalloc_page_is_queued(struct xalloc_page *page)
+/**
+ * xalloc_page_try_retire() - close a page to remote frees before it goes
+ * @page: a page of the calling CPU with used == 0, under its heap lock
+ *
+ * Swaps the empty thread_free word for XALLOC_TF_RETIRED, so that remote
+ * frees refuse to push. A page still queued on the unfull list stays
+ * until the owner has drained it. With used at 0 every block is free, so
+ * a block on thread_free now was pushed by a double free that raced with
+ * this: it is dropped and counted (its push wrote only into a free block
+ * of this page, whose lists are dropped with it).
+ *
+ * Return: true if the page may be given back.
+ */
+bool xalloc_page_try_retire(struct xalloc_page *page)
 {
-	return xalloc_atomic_read(&page->thread_free) & XALLOC_TF_QUEUED;
+	unsigned long old = xalloc_atomic_read(&page->thread_free);
+	unsigned int stray;
+
+	do {
+		if (old & XALLOC_TF_QUEUED)
+			return false;
+	} while (!xalloc_atomic_cas(&page->thread_free, &old,
+				    XALLOC_TF_RETIRED));
+	stray = xalloc_tf_count(old);
+	if (unlikely(stray)) {
+		xalloc_event_add(&page->cache->invalid_frees, stray);
+		xalloc_warn_ratelimited("cache '%s' page %u of segment %p: %u double frees raced with giving the page back; ignored\n",
+					page->cache->name, page->index,
+					xalloc_segment_of(page), stray);
+	}
+	return true;
 }
 
 /**
@@ -261,17 +292,23 @@ unsigned int xalloc_page_count_thread_free(struct xalloc_page *page)
 
 /*
  * Walk one list of @page, at most @limit blocks, checking that each is a
- * carved block of the page. Returns the length, or -1 if the list leaves
- * the page or is longer than @limit (a cycle).
+ * carved block of the page and, in a debug cache, that its red zone and
+ * poison are intact (damage there is reported, counted and repaired by
+ * the debug checks, and *@damaged set). Returns the length, or -1 if the
+ * list leaves the page or is longer than @limit (a cycle).
  */
 static int page_walk_checked(struct xalloc_page *page, void *list,
-			     unsigned int limit)
+			     unsigned int limit, bool *damaged)
 {
+	struct xalloc_cache *cache = page->cache;
 	unsigned int n = 0;
 
-	for (; list; list = xalloc_block_next(page->cache, page, list)) {
+	for (; list; list = xalloc_block_next(cache, page, list)) {
 		if (n++ == limit || !xalloc_page_holds_block(page, list))
 			return -1;
+		if (cache->flags & XALLOC_DEBUG &&
+		    !xalloc_debug_check_free(cache, page, list))
+			*damaged = true;
 	}
 	return n;
 }
@@ -281,8 +318,11 @@ static int page_walk_checked(struct xalloc_page *page, void *list,
  * @page: a page of the calling CPU, under its heap lock, at quiescence
  *
  * Checks that every list holds only carved blocks of the page, and that
- * used + |free| + |local_free| == capacity, |thread_free| <= used and
- * capacity <= reserved. Reports the first inconsistency found.
+ * used + |free| + |local_free| == capacity, |thread_free| <= used,
+ * capacity <= reserved and that the local_free count is right; in a debug
+ * cache, also the red zone and poison of every free block, as SLUB's
+ * validate does. Reports the first inconsistency found; a broken list and
+ * damaged free blocks count as corruptions.
  *
  * Return: true if the page is consistent.
  */
@@ -291,13 +331,21 @@ bool xalloc_page_validate(struct xalloc_page *page)
 	unsigned long word = xalloc_atomic_read(&page->thread_free);
 	void *thread_free = xalloc_tf_head(page, word);
 	int free, local_free, remote;
+	bool damaged = false, broken;
 	const char *why = NULL;
 
-	free = page_walk_checked(page, page->free, page->capacity);
-	local_free = page_walk_checked(page, page->local_free, page->capacity);
-	remote = page_walk_checked(page, thread_free, page->capacity);
-	if (free < 0 || local_free < 0 || remote < 0)
+	free = page_walk_checked(page, page->free, page->capacity, &damaged);
+	local_free = page_walk_checked(page, page->local_free, page->capacity,
+				       &damaged);
+	remote = page_walk_checked(page, thread_free, page->capacity,
+				   &damaged);
+	broken = free < 0 || local_free < 0 || remote < 0;
+	if (broken)
 		why = "a free list leaves the page";
+	else if (damaged)
+		why = "a free object was written to";
+	else if (local_free != page->nr_local_free)
+		why = "local_free is not as long as it counts";
 	else if (remote != xalloc_tf_count(word))
 		why = "thread_free is not as long as it counts";
 	else if (page->capacity > page->reserved)
@@ -308,6 +356,8 @@ bool xalloc_page_validate(struct xalloc_page *page)
 		why = "thread_free exceeds used";
 	if (!why)
 		return true;
+	if (broken)	/* damaged blocks count in the debug checks */
+		xalloc_event_inc(&page->cache->corruptions);
 	xalloc_err("cache '%s' page %u of segment %p: %s (used %u free %d local_free %d thread_free %d capacity %u reserved %u)\n",
 		   page->cache->name, page->index, xalloc_segment_of(page), why,
 		   page->used, free, local_free, remote, page->capacity,

@@ -9,11 +9,23 @@
  * that allocations that cannot sleep still find a fresh page, and gives the
  * others back to vmalloc. Refill and release both run from a work item:
  * vmalloc and vfree may sleep, and pages come back from any context. Under
- * memory pressure a shrinker unmaps the empty segments, reserves included.
+ * memory pressure a shrinker unmaps the empty segments, reserves included,
+ * and has every cache collect its remote frees so that the pages they
+ * emptied come back too.
+ *
+ * Memory goes back only after a grace period, so that a free that looked a
+ * block up (in a free section, see xalloc_os_free_begin()) never writes
+ * into memory that has changed hands since: a page given back is lent
+ * again once a grace period has passed (@retired), and a segment is
+ * unmapped a grace period after it left the registry.
  */
 #include "internal.h"
 
 unsigned int xalloc_reserve_segments = 1;
+
+unsigned long xalloc_segment_secret __read_mostly;
+unsigned long **xalloc_registry __read_mostly;
+unsigned long xalloc_registry_slots __read_mostly;
 
 /**
  * struct xalloc_pool - the segments of one NUMA node and page kind
@@ -42,10 +54,73 @@ struct xalloc_pool {
 static struct xalloc_pool *pools;
 static unsigned int nr_pools;
 static struct work_struct balance_work;
+static struct work_struct reclaim_work;
+static unsigned long reclaim_last;	/* jiffies at the last reclaim */
 
 static struct xalloc_pool *pool_of(int node, enum xalloc_page_kind kind)
 {
 	return &pools[node * XALLOC_PAGE_KINDS + kind];
+}
+
+static int registry_init(void)
+{
+	unsigned long chunks;
+
+	xalloc_registry_slots = (VMALLOC_END - VMALLOC_START) >>
+				XALLOC_SEGMENT_SHIFT;
+	chunks = DIV_ROUND_UP(xalloc_registry_slots,
+			      XALLOC_REGISTRY_CHUNK_BITS);
+	xalloc_registry = kvcalloc(chunks, sizeof(*xalloc_registry),
+				   GFP_KERNEL);
+	return xalloc_registry ? 0 : -ENOMEM;
+}
+
+static void registry_exit(void)
+{
+	unsigned long i;
+
+	for (i = 0; i * XALLOC_REGISTRY_CHUNK_BITS < xalloc_registry_slots;
+	     i++)
+		kfree(xalloc_registry[i]);
+	kvfree(xalloc_registry);
+}
+
+static unsigned long registry_slot(struct xalloc_segment *segment)
+{
+	return ((unsigned long)segment - VMALLOC_START) >> XALLOC_SEGMENT_SHIFT;
+}
+
+/* Enter a segment whose header is written; false when out of memory. */
+static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
+{
+	unsigned long slot = registry_slot(segment);
+	unsigned long **chunkp, *chunk;
+
+	if (WARN_ON_ONCE(slot >= xalloc_registry_slots))
+		return false;
+	chunkp = &xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS];
+	if (!READ_ONCE(*chunkp)) {
+		if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, PAGE_SIZE))
+			return false;
+		chunk = kzalloc(PAGE_SIZE, gfp);
+		if (!chunk)
+			return false;
+		/* Fully ordered: the zeroed chunk is seen before its pointer. */
+		if (cmpxchg(chunkp, NULL, chunk))
+			kfree(chunk);
+	}
+	/* The header is seen before the bit: see xalloc_segment_is_mapped(). */
+	smp_mb__before_atomic();
+	set_bit(slot % XALLOC_REGISTRY_CHUNK_BITS, *chunkp);
+	return true;
+}
+
+static void registry_remove(struct xalloc_segment *segment)
+{
+	unsigned long slot = registry_slot(segment);
+
+	clear_bit(slot % XALLOC_REGISTRY_CHUNK_BITS,
+		  xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS]);
 }
 
 void *xalloc_page_base(struct xalloc_page *page)
@@ -78,6 +153,7 @@ static void segment_init(struct xalloc_segment *segment,
 
 		memset(page, 0, sizeof(*page));
 		page->index = i;
+		page->retired = xalloc_os_gp_completed_cookie();
 		INIT_LIST_HEAD(&page->link);
 	}
 }
@@ -113,6 +189,10 @@ bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp)
 	if (!segment)
 		return false;
 	segment_init(segment, pool);
+	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
+		xalloc_os_unmap_segment(segment);
+		return false;
+	}
 
 	spin_lock_irqsave(&pool->lock, flags);
 	list_add(&segment->link, &pool->empty);
@@ -123,15 +203,37 @@ bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp)
 	return true;
 }
 
-static struct xalloc_segment *pool_pick_segment(struct xalloc_pool *pool)
+/* A page of @segment that may be lent: free, and retired long enough. */
+static struct xalloc_page *segment_free_page(struct xalloc_segment *segment)
 {
+	struct xalloc_page *page;
+	unsigned int i;
+
+	for (i = 0; i < segment->nr_pages; i++) {
+		page = &segment->pages[i];
+		if (!(page->flags & XALLOC_PAGE_IN_USE) &&
+		    xalloc_os_gp_passed(page->retired))
+			return page;
+	}
+	return NULL;
+}
+
+static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool)
+{
+	struct xalloc_segment *segment;
+	struct xalloc_page *page;
+
 	/* Fill partial segments first, so that empty ones can go back. */
-	if (!list_empty(&pool->partial))
-		return list_first_entry(&pool->partial, struct xalloc_segment,
-					link);
-	if (!list_empty(&pool->empty))
-		return list_first_entry(&pool->empty, struct xalloc_segment,
-					link);
+	list_for_each_entry(segment, &pool->partial, link) {
+		page = segment_free_page(segment);
+		if (page)
+			return page;
+	}
+	list_for_each_entry(segment, &pool->empty, link) {
+		page = segment_free_page(segment);
+		if (page)
+			return page;
+	}
 	return NULL;
 }
 
@@ -141,33 +243,26 @@ static struct xalloc_segment *pool_pick_segment(struct xalloc_pool *pool)
  * @node: NUMA node to take it from
  *
  * Never sleeps. The page comes back marked in use and owned by @cache; the
- * caller initialises the rest.
+ * caller initialises the rest. A page given back less than a grace period
+ * ago is not lent (see the head of this file).
  *
- * Return: the page, or NULL when the pool has no free page.
+ * Return: the page, or NULL when the pool has no page to lend.
  */
 struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 					     int node)
 {
 	struct xalloc_pool *pool = pool_of(node, cache->kind);
 	struct xalloc_segment *segment;
-	struct xalloc_page *page = NULL;
+	struct xalloc_page *page;
 	unsigned long flags;
 	bool refill = false;
-	unsigned int i;
 
 	spin_lock_irqsave(&pool->lock, flags);
 	pool->active = true;
-	segment = pool_pick_segment(pool);
-	if (!segment)
+	page = pool_pick_page(pool);
+	if (!page)
 		goto out;
-	for (i = 0; i < segment->nr_pages; i++) {
-		if (!(segment->pages[i].flags & XALLOC_PAGE_IN_USE)) {
-			page = &segment->pages[i];
-			break;
-		}
-	}
-	if (WARN_ON_ONCE(!page))
-		goto out;
+	segment = xalloc_segment_of(page);
 	page->flags = XALLOC_PAGE_IN_USE;
 	page->cache = cache;
 	if (segment->used_pages++ == 0) {
@@ -184,9 +279,11 @@ out:
 
 /**
  * xalloc_segment_release_page() - give an empty page back to its segment
- * @page: a page with no block in use, off every heap list
+ * @page: a page with no block in use, off every heap list, retired (see
+ *        xalloc_page_try_retire())
  *
- * Callable from any context; releasing the segment itself is deferred.
+ * Callable from any context; releasing the segment itself is deferred. The
+ * thread_free word keeps XALLOC_TF_RETIRED until the page is lent again.
  */
 void xalloc_segment_release_page(struct xalloc_page *page)
 {
@@ -203,7 +300,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	page->local_free = NULL;
 	page->used = 0;
 	page->capacity = 0;
-	xalloc_atomic_set(&page->thread_free, 0);
+	page->retired = xalloc_os_gp_cookie();
 	if (--segment->used_pages == 0) {
 		pool->nr_empty++;
 		trim = pool->nr_empty > READ_ONCE(xalloc_reserve_segments);
@@ -233,33 +330,68 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
-/* Unmap up to @max of the empty segments @pool holds beyond @keep. */
-static unsigned long pool_trim(struct xalloc_pool *pool, unsigned long keep,
-			       unsigned long max)
+/*
+ * Take up to @max of the empty segments @pool holds beyond @keep out of
+ * the pool and the registry, onto @list.
+ */
+static unsigned long pool_detach_empty(struct xalloc_pool *pool,
+				       unsigned long keep, unsigned long max,
+				       struct list_head *list)
 {
 	struct xalloc_segment *segment;
-	unsigned long flags, released = 0;
+	unsigned long flags, n = 0;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	while (pool->nr_empty > keep && released < max) {
+	while (pool->nr_empty > keep && n < max) {
 		segment = list_first_entry(&pool->empty,
 					   struct xalloc_segment, link);
-		list_del(&segment->link);
+		list_move(&segment->link, list);
+		registry_remove(segment);
 		pool->nr_empty--;
 		pool->nr_segments--;
-		spin_unlock_irqrestore(&pool->lock, flags);
-		xalloc_os_unmap_segment(segment);
-		released++;
-		spin_lock_irqsave(&pool->lock, flags);
+		n++;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
+	return n;
+}
+
+/* Unmap detached segments, once no free can be looking at them. */
+static void unmap_detached(struct list_head *list)
+{
+	struct xalloc_segment *segment, *next;
+
+	if (list_empty(list))
+		return;
+	xalloc_os_wait_frees();
+	list_for_each_entry_safe(segment, next, list, link) {
+		list_del(&segment->link);
+		xalloc_os_unmap_segment(segment);
+	}
+}
+
+/*
+ * Unmap up to @max of the empty segments each pool holds beyond @keep,
+ * after one grace period for them all. May sleep.
+ */
+static unsigned long pools_trim(unsigned long keep, unsigned long max)
+{
+	unsigned long released = 0;
+	LIST_HEAD(detached);
+	unsigned int i;
+
+	for (i = 0; i < nr_pools && released < max; i++)
+		released += pool_detach_empty(&pools[i], keep,
+					      max - released, &detached);
+	unmap_detached(&detached);
 	return released;
 }
 
 /*
  * Map the segments an active @pool lacks for its reserve of empty ones.
  * What is lacking is counted once: if the shrinker unmaps segments
- * meanwhile, memory is short, and this does not map them again.
+ * meanwhile, memory is short, and this does not map them again. Nobody
+ * waits for this work: it gives up at once when memory is short rather
+ * than retry, warn or wake the OOM killer.
  */
 static void pool_refill(struct xalloc_pool *pool)
 {
@@ -269,7 +401,8 @@ static void pool_refill(struct xalloc_pool *pool)
 	if (!READ_ONCE(pool->active))
 		return;
 	for (; have < want; have++)
-		if (!xalloc_segment_grow(pool->kind, pool->node, GFP_KERNEL))
+		if (!xalloc_segment_grow(pool->kind, pool->node,
+					 XALLOC_REFILL_GFP))
 			break;
 }
 
@@ -277,11 +410,9 @@ static void balance_pools(struct work_struct *work)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr_pools; i++) {
-		pool_trim(&pools[i], READ_ONCE(xalloc_reserve_segments),
-			  ULONG_MAX);
+	pools_trim(READ_ONCE(xalloc_reserve_segments), ULONG_MAX);
+	for (i = 0; i < nr_pools; i++)
 		pool_refill(&pools[i]);
-	}
 }
 
 /**
@@ -315,26 +446,52 @@ void xalloc_segment_rebalance(void)
  */
 void xalloc_segment_trim(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr_pools; i++)
-		pool_trim(&pools[i], READ_ONCE(xalloc_reserve_segments),
-			  ULONG_MAX);
+	pools_trim(READ_ONCE(xalloc_reserve_segments), ULONG_MAX);
 }
 
 /**
- * xalloc_segment_count_empty() - count the empty segments of every pool
+ * xalloc_segment_count_reclaimable() - count the segments pressure may free
  *
- * Return: the number of segments the shrinker could unmap.
+ * The empty ones can go at once; the others once collection has given
+ * their pages back, which may empty them.
+ *
+ * Return: the number of segments mapped.
  */
-unsigned long xalloc_segment_count_empty(void)
+unsigned long xalloc_segment_count_reclaimable(void)
 {
 	unsigned long count = 0;
 	unsigned int i;
 
 	for (i = 0; i < nr_pools; i++)
-		count += READ_ONCE(pools[i].nr_empty);
+		count += READ_ONCE(pools[i].nr_segments);
 	return count;
+}
+
+/*
+ * Memory pressure: every cache collects its remote frees and gives back
+ * the pages they emptied, then the empty segments are unmapped, reserves
+ * included. A work item, since the shrinker must not wait for every CPU
+ * of every cache.
+ */
+static void reclaim_caches(struct work_struct *work)
+{
+	xalloc_caches_collect_all();
+	pools_trim(0, ULONG_MAX);
+	WRITE_ONCE(reclaim_last, jiffies);
+}
+
+/**
+ * xalloc_segment_request_reclaim() - have the caches give back what they can
+ *
+ * Runs the reclaim work soon, at most about once a second: each run visits
+ * every CPU of every cache.
+ */
+void xalloc_segment_request_reclaim(void)
+{
+	if (READ_ONCE(reclaim_last) &&
+	    time_before(jiffies, READ_ONCE(reclaim_last) + HZ))
+		return;
+	queue_work(system_unbound_wq, &reclaim_work);
 }
 
 /**
@@ -348,12 +505,7 @@ unsigned long xalloc_segment_count_empty(void)
  */
 unsigned long xalloc_segment_release_empty(unsigned long max)
 {
-	unsigned long released = 0;
-	unsigned int i;
-
-	for (i = 0; i < nr_pools && released < max; i++)
-		released += pool_trim(&pools[i], 0, max - released);
-	return released;
+	return pools_trim(0, max);
 }
 
 static bool segment_holds_cache(struct xalloc_segment *segment,
@@ -416,10 +568,15 @@ int xalloc_segments_init(void)
 {
 	unsigned int i;
 
+	xalloc_segment_secret = xalloc_os_random_long();
+	if (registry_init())
+		return -ENOMEM;
 	nr_pools = nr_node_ids * XALLOC_PAGE_KINDS;
 	pools = kcalloc(nr_pools, sizeof(*pools), GFP_KERNEL);
-	if (!pools)
+	if (!pools) {
+		registry_exit();
 		return -ENOMEM;
+	}
 	for (i = 0; i < nr_pools; i++) {
 		struct xalloc_pool *pool = &pools[i];
 
@@ -431,8 +588,10 @@ int xalloc_segments_init(void)
 		pool->kind = i % XALLOC_PAGE_KINDS;
 	}
 	INIT_WORK(&balance_work, balance_pools);
+	INIT_WORK(&reclaim_work, reclaim_caches);
 	if (xalloc_os_shrinker_init()) {
 		kfree(pools);
+		registry_exit();
 		return -ENOMEM;
 	}
 	return 0;
@@ -454,6 +613,7 @@ void xalloc_segments_exit(void)
 	unsigned int i;
 
 	xalloc_os_shrinker_exit();
+	cancel_work_sync(&reclaim_work);
 	cancel_work_sync(&balance_work);
 	for (i = 0; i < nr_pools; i++) {
 		unmap_list(&pools[i].partial);
@@ -461,4 +621,5 @@ void xalloc_segments_exit(void)
 		unmap_list(&pools[i].empty);
 	}
 	kfree(pools);
+	registry_exit();
 }
