@@ -254,10 +254,16 @@ static long hardirq_on_cpu(void *arg)
 	struct irq_ctx *ctx = arg;
 
 	ctx->cpu = smp_processor_id();
-	hrtimer_init(&ctx->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	/*
+	 * Not _HARD: the hrtimer expires in hardirq context, except on
+	 * PREEMPT_RT, where it expires in softirq context, as the RT
+	 * contract of xalloc (and SLUB) asks: no allocation in hardirq
+	 * context there. Lockdep checks it with PROVE_RAW_LOCK_NESTING.
+	 */
+	hrtimer_init(&ctx->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
 	ctx->hrtimer.function = irq_hrtimer_fn;
 	hrtimer_start(&ctx->hrtimer, ns_to_ktime(50 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      HRTIMER_MODE_REL_PINNED);
 	process_loop(ctx);
 	WRITE_ONCE(ctx->stop, true);
 	hrtimer_cancel(&ctx->hrtimer);

@@ -76,8 +76,12 @@ static void stress_timer_fn(struct timer_list *timer)
 
 void stress_irq_init(struct stress_cpu *pc)
 {
-	hrtimer_init(&pc->hrtimer, CLOCK_MONOTONIC,
-		     HRTIMER_MODE_REL_PINNED_HARD);
+	/*
+	 * Hardirq context, but on PREEMPT_RT, where the hrtimer expires in
+	 * softirq context: xalloc, as SLUB, may not be called from hardirq
+	 * context there.
+	 */
+	hrtimer_init(&pc->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
 	pc->hrtimer.function = stress_hrtimer_fn;
 	timer_setup(&pc->timer, stress_timer_fn, TIMER_PINNED);
 	prandom_seed_state(&pc->hard.rnd, get_random_u64());
@@ -94,7 +98,7 @@ void stress_irq_start(struct stress_cpu *pc)
 {
 	WRITE_ONCE(pc->irq_on, true);
 	hrtimer_start(&pc->hrtimer, ns_to_ktime(STRESS_HRTIMER_NS),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      HRTIMER_MODE_REL_PINNED);
 	mod_timer(&pc->timer, jiffies + 1);
 }
 
