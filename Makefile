@@ -2,9 +2,9 @@
 #
 # make            build the modules against KDIR (the running kernel by default)
 # make check      build the test kernels, boot each in QEMU, run the KUnit
-#                 suites and a short stress run: the KASAN kernel, then the
-#                 KCSAN kernel
-# make check-kasan, make check-kcsan   the same on one of them
+#                 suites and a short stress run: the KASAN kernel, the
+#                 KCSAN kernel, then the PREEMPT_RT kernel
+# make check-kasan, make check-kcsan, make check-rt   the same on one of them
 # make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
@@ -15,7 +15,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check check-kasan check-kcsan stress demo \
+.PHONY: all modules clean check check-kasan check-kcsan check-rt stress demo \
 	checkpatch sparse bench
 
 all: modules
@@ -34,6 +34,9 @@ check-kasan:
 
 check-kcsan:
 	@$(TOP)/scripts/check.sh kcsan
+
+check-rt:
+	@$(TOP)/scripts/check.sh rt
 
 stress:
 	@DURATION=$(or $(DURATION),600) $(TOP)/scripts/stress.sh

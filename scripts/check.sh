@@ -15,14 +15,19 @@ set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-# NAME, seconds of stress, and config fragment. KASAN and KCSAN cannot be
-# built into one kernel: the first catches memory errors, lockdep and
+# NAME, seconds of stress, config fragment, and extra kernel arguments.
+# KASAN and KCSAN cannot be built into one kernel: the first catches
+# memory errors, lockdep (with the PREEMPT_RT nesting rules) and
 # atomic-sleep bugs, the second data races between CPUs and with
 # interrupts. The KCSAN kernel watches more accesses (see init-check.sh)
-# and runs slower, so its stress is shorter.
+# and runs slower, so its stress is shorter; it boots with init_on_free
+# in place of init_on_alloc, so that the suites see objects zeroed when
+# they are freed, not when they are handed out. The third kernel is
+# PREEMPT_RT, where xalloc's locks sleep.
 kernels=(
 	"kasan 60 $top/scripts/kconfig/debug.config"
-	"kcsan 30 $top/scripts/kconfig/kcsan.config"
+	"kcsan 30 $top/scripts/kconfig/kcsan.config init_on_alloc=0 init_on_free=1"
+	"rt 30 $top/scripts/kconfig/rt.config"
 )
 
 wanted=("$@")
@@ -43,11 +48,13 @@ for name in "${wanted[@]}"; do
 		echo "check: unknown kernel '$name'" >&2
 		exit 2
 	fi
-	prepare "${spec#* }" "$name"
+	read -r seconds fragment args <<<"$spec"
+	prepare "$fragment" "$name"
 	# The guest takes about two minutes under TCG, the stress one of
 	# them: run-vm.sh's default timeout (900 s) leaves room for a busy
 	# host.
-	vm_args=("xalloc_stress.duration=${spec%% *}")
+	# shellcheck disable=SC2206 # one kernel argument per word
+	vm_args=("xalloc_stress.duration=$seconds" $args)
 	boot_vm "check-$name" "$top/scripts/vm/init-check.sh" \
 		"$xalloc_ko" "$test_ko" "$demo_ko" "$stress_ko"
 	stress_figures

@@ -85,5 +85,6 @@ boot_vm() {
 # The figures xalloc_stress printed, without printk timestamps.
 stress_figures() {
 	tr -d '\r' <"$console" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //' |
-		grep -E '^xalloc_stress: ' || true
+		grep -E '^(xalloc_stress|XALLOC-VM: longest interrupts-off)' ||
+		true
 }

@@ -62,6 +62,28 @@ fair_server_runtime() {
 	echo "$old"
 }
 
+# The irqsoff tracer, where the kernel has it (the KASAN kernel): the
+# longest stretch with interrupts off anywhere in the kernel while it is
+# on, and where it started and ended. irqsoff_start fails quietly
+# without it.
+T=/sys/kernel/debug/tracing
+irqsoff_start() {
+	grep -qw irqsoff $T/available_tracers 2>/dev/null || return 1
+	# Only the ends of the longest section, not every function in it
+	# (the option exists only with the function tracer).
+	if [ -e $T/options/function-trace ]; then
+		echo 0 > $T/options/function-trace || return 1
+	fi
+	echo 0 > $T/tracing_max_latency && echo irqsoff > $T/current_tracer
+}
+
+irqsoff_report() {
+	started=$(sed -n 's/^# *=> *started at: *//p' $T/trace | head -n 1)
+	ended=$(sed -n 's/^# *=> *ended at: *//p' $T/trace | head -n 1)
+	echo "XALLOC-VM: longest interrupts-off section during the stress: $(cat $T/tracing_max_latency) us, from ${started:-?} to ${ended:-?}"
+	echo nop > $T/current_tracer
+}
+
 # run_stress PARAM...: load xalloc_stress (its KUnit suite runs for the
 # whole insmod) and unload it. 25 % of xalloc's own allocations fail by
 # injection meanwhile, when the kernel can and faults=0 is not given.
@@ -81,8 +103,11 @@ run_stress() {
 		faults=0
 	fi
 	echo "XALLOC-VM: insmod xalloc_stress.ko faults=$faults $*"
+	irqsoff=0
+	irqsoff_start && irqsoff=1
 	stress_rc=0
 	step insmod $M/xalloc_stress.ko faults=$faults "$@" || stress_rc=1
+	[ "$irqsoff" = 0 ] || irqsoff_report
 	[ "$faults" = 0 ] || inject_faults 0 || fail "fault injection stays on"
 	if [ -n "$fair_runtime" ]; then
 		fair_server_runtime "$fair_runtime" >/dev/null ||
