@@ -137,6 +137,7 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 		xalloc_heap_init(xalloc_cpu_heap(cache, cpu));
 	spin_lock_init(&cache->abandoned_lock);
 	INIT_LIST_HEAD(&cache->abandoned);
+	mutex_init(&cache->visit_lock);
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
@@ -240,6 +241,8 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	if (leaked)
 		xalloc_err("cache '%s' destroyed with %lu objects still allocated; their memory is leaked\n",
 			   cache->name, leaked);
+	/* A free section may still hold the cache, if a free raced this. */
+	xalloc_os_wait_frees();
 	cache_free(cache);
 	xalloc_segment_request_refill();
 }

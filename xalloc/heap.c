@@ -120,20 +120,26 @@ static void *heap_alloc_from_pages(struct xalloc_heap *heap)
 	return NULL;
 }
 
-static void *heap_alloc_fresh(struct xalloc_cache *cache,
-			      struct xalloc_heap *heap)
+/* Make @page, just lent to @cache, this CPU's current page; allocate. */
+static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
+				      struct xalloc_heap *heap,
+				      struct xalloc_page *page)
 {
-	struct xalloc_page *page;
-
-	page = xalloc_segment_take_page(cache, xalloc_this_node());
-	if (!page)
-		return NULL;
 	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
 	list_add(&page->link, &heap->pages);
 	heap->nr_pages++;
 	heap->current_page = page;
 	xalloc_page_extend(page);
 	return xalloc_page_pop(cache, page);
+}
+
+static void *heap_alloc_fresh(struct xalloc_cache *cache,
+			      struct xalloc_heap *heap)
+{
+	struct xalloc_page *page;
+
+	page = xalloc_segment_take_page(cache, xalloc_this_node());
+	return page ? heap_alloc_from_new_page(cache, heap, page) : NULL;
 }
 
 /*
@@ -234,9 +240,9 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 			     unsigned long flags)
 {
+	struct xalloc_page *page;
 	struct xalloc_heap *heap;
 	void *block;
-	bool grown;
 	int node;
 
 	for (;;) {
@@ -246,30 +252,33 @@ void *xalloc_heap_alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 		block = heap_alloc_from_pages(heap);
 		if (!block)
 			block = heap_alloc_fresh(cache, heap);
-		if (block) {
-			heap->allocs++;
-			return block;
-		}
-		if (!xalloc_os_may_sleep(gfp))
+		if (block)
 			break;
+		if (!xalloc_os_may_sleep(gfp))
+			goto fail;
 
 		/*
-		 * Other CPUs may take the new segment's pages before this
-		 * one relocks: keep mapping while mapping works. Only a
-		 * failed mapping means memory cannot be had, and not even
-		 * that for __GFP_NOFAIL.
+		 * A new segment comes with a page lent to this cache, so
+		 * one mapping is enough: only a failed mapping means memory
+		 * cannot be had, and not even that for __GFP_NOFAIL.
 		 */
 		node = xalloc_this_node();
 		xalloc_heap_unlock(cache, flags);
-		grown = xalloc_segment_grow(cache->kind, node, gfp);
-		if (!grown && xalloc_os_must_not_fail(gfp)) {
+		page = xalloc_segment_grow(cache, node, gfp);
+		if (!page && xalloc_os_must_not_fail(gfp))
 			xalloc_os_cond_resched();
-			grown = true;
-		}
 		xalloc_heap_lock(cache, flags);
-		if (!grown)
+		heap = xalloc_this_heap(cache);
+		if (page) {
+			block = heap_alloc_from_new_page(cache, heap, page);
 			break;
+		}
+		if (!xalloc_os_must_not_fail(gfp))
+			goto fail;
 	}
+	heap->allocs++;
+	return block;
+fail:
 	xalloc_this_heap(cache)->alloc_fails++;
 	return NULL;
 }
@@ -345,6 +354,7 @@ static void heaps_visit(struct xalloc_cache *cache,
 	unsigned long flags;
 	int cpu;
 
+	mutex_lock(&cache->visit_lock);
 	xalloc_os_hotplug_lock();
 	xalloc_for_each_cpu(cpu) {
 		if (xalloc_cpu_online(cpu))
@@ -363,6 +373,7 @@ static void heaps_visit(struct xalloc_cache *cache,
 		spin_unlock_irqrestore(&cache->abandoned_lock, flags);
 	}
 	xalloc_os_hotplug_unlock();
+	mutex_unlock(&cache->visit_lock);
 }
 
 /* What a collection of every heap gives back. */

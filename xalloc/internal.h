@@ -239,6 +239,10 @@ struct xalloc_heap {
  * @abandoned: pages of CPUs that went offline, waiting for an owner
  * @nr_abandoned: pages on @abandoned
  * @hotplug_link: link in the list of caches CPU hotplug visits
+ * @visit_lock: serialises visits of every heap (stats, collect, validate,
+ *              shrink, teardown), so that one visit adopting abandoned
+ *              pages cannot hide them from another. Taken before the CPU
+ *              hotplug lock.
  * @invalid_frees: frees refused, see struct xalloc_cache_stats
  * @corruptions: damage found, see struct xalloc_cache_stats
  */
@@ -260,6 +264,7 @@ struct xalloc_cache {
 	struct list_head abandoned;
 	unsigned long nr_abandoned;
 	struct list_head hotplug_link;
+	struct mutex visit_lock;	/* see above; before the hotplug lock */
 	atomic_long_t invalid_frees;
 	atomic_long_t corruptions;
 };
@@ -271,7 +276,8 @@ int xalloc_segments_init(void);
 void xalloc_segments_exit(void);
 struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 					     int node);
-bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp);
+struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
+					int node, gfp_t gfp);
 void xalloc_segment_release_page(struct xalloc_page *page);
 void xalloc_segment_leak_page(struct xalloc_page *page);
 void xalloc_segment_request_refill(void);

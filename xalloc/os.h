@@ -245,6 +245,10 @@ void xalloc_os_hotplug_exit(void);
 #endif
 #define xalloc_os_wait_frees()		synchronize_rcu()
 
+/* Run @fn(@head) after a grace period, from any context; wait for all. */
+#define xalloc_os_after_gp(head, fn)	call_rcu(head, fn)
+#define xalloc_os_gp_barrier()		rcu_barrier()
+
 /* Grace-period cookies: has a grace period passed since the cookie? */
 #define xalloc_os_gp_cookie()		get_state_synchronize_rcu()
 #define xalloc_os_gp_completed_cookie()	get_completed_synchronize_rcu()

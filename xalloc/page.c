@@ -21,8 +21,11 @@
  */
 #include "internal.h"
 
-/* Carve at least this many blocks, or a page's worth of bytes. */
-#define XALLOC_MIN_EXTEND	4
+/*
+ * Carve a page's worth of bytes, or one block if it is larger: carving
+ * (zeroing, poisoning, constructing) runs with interrupts off.
+ */
+#define XALLOC_MIN_EXTEND	1
 #define XALLOC_EXTEND_BYTES	PAGE_SIZE
 
 static void *page_first_block(struct xalloc_page *page,
@@ -167,6 +170,7 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 					       XALLOC_TF_FLAGS);
 	head = xalloc_tf_head(page, word);
 	n = xalloc_tf_count(word);
+	i = n;
 	if (page->local_free) {
 		/*
 		 * A broken list is cut where it breaks: the blocks beyond are
@@ -181,7 +185,7 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 				      page->local_free);
 	}
 	page->local_free = head;
-	page->nr_local_free += n;
+	page->nr_local_free += i;	/* the blocks spliced */
 	page->used -= n;
 	return n;
 }

@@ -38,6 +38,9 @@ unsigned long xalloc_registry_slots __read_mostly;
  * @kind: page kind of its segments
  * @node: NUMA node of its segments
  * @active: a page was once taken from it: keep its reserve filled
+ * @gp_wanted: @gp_kick is queued
+ * @last_retired: grace-period cookie of the page given back last
+ * @gp_kick: asks RCU for the grace period given-back pages wait for
  */
 struct xalloc_pool {
 	spinlock_t lock;	/* irq-safe: pages come back from any context */
@@ -49,6 +52,9 @@ struct xalloc_pool {
 	enum xalloc_page_kind kind;
 	int node;
 	bool active;
+	bool gp_wanted;
+	unsigned long last_retired;
+	struct rcu_head gp_kick;
 };
 
 static struct xalloc_pool *pools;
@@ -170,37 +176,89 @@ static void pool_file_segment(struct xalloc_pool *pool,
 		list_move(&segment->link, &pool->partial);
 }
 
-/**
- * xalloc_segment_grow() - map a new segment into a pool
- * @kind: page kind of the pool
- * @node: NUMA node of the pool
- * @gfp: allocation flags; must allow sleeping
- *
- * Return: true if a segment was added.
- */
-bool xalloc_segment_grow(enum xalloc_page_kind kind, int node, gfp_t gfp)
+/* Map and register a segment for @pool; not in the pool yet. May sleep. */
+static struct xalloc_segment *segment_map(struct xalloc_pool *pool, gfp_t gfp)
 {
-	struct xalloc_pool *pool = pool_of(node, kind);
 	struct xalloc_segment *segment;
-	unsigned long flags;
 
-	segment = xalloc_os_map_segment(XALLOC_SEGMENT_SIZE, node,
+	segment = xalloc_os_map_segment(XALLOC_SEGMENT_SIZE, pool->node,
 					xalloc_os_segment_gfp(gfp));
 	if (!segment)
-		return false;
+		return NULL;
 	segment_init(segment, pool);
 	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
 		xalloc_os_unmap_segment(segment);
-		return false;
+		return NULL;
 	}
+	return segment;
+}
+
+/*
+ * Lend @page, a free page of @pool, to @cache. Called under the pool
+ * lock. Return: true if the pool's reserve wants a refill.
+ */
+static bool pool_lend_page(struct xalloc_pool *pool, struct xalloc_page *page,
+			   struct xalloc_cache *cache)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(page);
+	bool refill = false;
+
+	pool->active = true;
+	page->flags = XALLOC_PAGE_IN_USE;
+	WRITE_ONCE(page->cache, cache);
+	if (segment->used_pages++ == 0) {
+		pool->nr_empty--;
+		refill = pool->nr_empty < READ_ONCE(xalloc_reserve_segments);
+	}
+	pool_file_segment(pool, segment);
+	return refill;
+}
+
+/*
+ * Put a new @segment in @pool and, if @cache is not NULL, lend its first
+ * page to @cache in the same locked section, so that nobody can take the
+ * segment away from the caller that mapped it for itself.
+ */
+static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
+					    struct xalloc_segment *segment,
+					    struct xalloc_cache *cache)
+{
+	struct xalloc_page *page = NULL;
+	unsigned long flags;
+	bool refill = false;
 
 	spin_lock_irqsave(&pool->lock, flags);
 	list_add(&segment->link, &pool->empty);
 	pool->nr_segments++;
 	pool->nr_empty++;
 	pool->active = true;
+	if (cache) {
+		page = &segment->pages[0];
+		refill = pool_lend_page(pool, page, cache);
+	}
 	spin_unlock_irqrestore(&pool->lock, flags);
-	return true;
+	if (refill)
+		xalloc_segment_request_refill();
+	return page;
+}
+
+/**
+ * xalloc_segment_grow() - map a new segment and lend a page of it
+ * @cache: the cache that will own the page
+ * @node: NUMA node to map it on
+ * @gfp: allocation flags; must allow sleeping
+ *
+ * Return: a page of the new segment, marked in use and owned by @cache
+ * (the caller initialises the rest, as after xalloc_segment_take_page()),
+ * or NULL when the segment could not be mapped.
+ */
+struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
+					int node, gfp_t gfp)
+{
+	struct xalloc_pool *pool = pool_of(node, cache->kind);
+	struct xalloc_segment *segment = segment_map(pool, gfp);
+
+	return segment ? pool_add_segment(pool, segment, cache) : NULL;
 }
 
 /* A page of @segment that may be lent: free, and retired long enough. */
@@ -252,7 +310,6 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 					     int node)
 {
 	struct xalloc_pool *pool = pool_of(node, cache->kind);
-	struct xalloc_segment *segment;
 	struct xalloc_page *page;
 	unsigned long flags;
 	bool refill = false;
@@ -260,21 +317,41 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 	spin_lock_irqsave(&pool->lock, flags);
 	pool->active = true;
 	page = pool_pick_page(pool);
-	if (!page)
-		goto out;
-	segment = xalloc_segment_of(page);
-	page->flags = XALLOC_PAGE_IN_USE;
-	page->cache = cache;
-	if (segment->used_pages++ == 0) {
-		pool->nr_empty--;
-		refill = pool->nr_empty < READ_ONCE(xalloc_reserve_segments);
-	}
-	pool_file_segment(pool, segment);
-out:
+	if (page)
+		refill = pool_lend_page(pool, page, cache);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (refill || !page)
 		xalloc_segment_request_refill();
 	return page;
+}
+
+static void pool_gp_passed(struct rcu_head *head);
+
+/*
+ * A page given back is lent again only after a grace period (see the head
+ * of this file). On a quiet system nothing else may ask RCU for one, so
+ * the pool does, and asks again until the page given back last is clear.
+ * Called under the pool lock.
+ */
+static void pool_want_gp(struct xalloc_pool *pool)
+{
+	if (pool->gp_wanted)
+		return;
+	pool->gp_wanted = true;
+	xalloc_os_after_gp(&pool->gp_kick, pool_gp_passed);
+}
+
+static void pool_gp_passed(struct rcu_head *head)
+{
+	struct xalloc_pool *pool = container_of(head, struct xalloc_pool,
+						gp_kick);
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	pool->gp_wanted = false;
+	if (!xalloc_os_gp_passed(pool->last_retired))
+		pool_want_gp(pool);
+	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /**
@@ -294,13 +371,18 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 
 	spin_lock_irqsave(&pool->lock, flags);
 	page->flags = 0;
-	page->cache = NULL;
+	/* Frees may be looking at the page: see xalloc_heap_free(). */
+	WRITE_ONCE(page->cache, NULL);
+	WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
+	WRITE_ONCE(page->capacity, 0);
 	page->heap = NULL;
 	page->free = NULL;
 	page->local_free = NULL;
+	page->nr_local_free = 0;
 	page->used = 0;
-	page->capacity = 0;
 	page->retired = xalloc_os_gp_cookie();
+	pool->last_retired = page->retired;
+	pool_want_gp(pool);
 	if (--segment->used_pages == 0) {
 		pool->nr_empty++;
 		trim = pool->nr_empty > READ_ONCE(xalloc_reserve_segments);
@@ -325,7 +407,9 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 
 	spin_lock_irqsave(&pool->lock, flags);
 	page->flags = XALLOC_PAGE_IN_USE | XALLOC_PAGE_LEAKED;
-	page->cache = NULL;
+	WRITE_ONCE(page->cache, NULL);
+	/* A late remote free, breaking the destroy contract, is refused. */
+	xalloc_atomic_set(&page->thread_free, XALLOC_TF_RETIRED);
 	page->heap = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
@@ -397,13 +481,16 @@ static void pool_refill(struct xalloc_pool *pool)
 {
 	unsigned long have = READ_ONCE(pool->nr_empty);
 	unsigned long want = READ_ONCE(xalloc_reserve_segments);
+	struct xalloc_segment *segment;
 
 	if (!READ_ONCE(pool->active))
 		return;
-	for (; have < want; have++)
-		if (!xalloc_segment_grow(pool->kind, pool->node,
-					 XALLOC_REFILL_GFP))
+	for (; have < want; have++) {
+		segment = segment_map(pool, XALLOC_REFILL_GFP);
+		if (!segment)
 			break;
+		pool_add_segment(pool, segment, NULL);
+	}
 }
 
 static void balance_pools(struct work_struct *work)
@@ -615,6 +702,8 @@ void xalloc_segments_exit(void)
 	xalloc_os_shrinker_exit();
 	cancel_work_sync(&reclaim_work);
 	cancel_work_sync(&balance_work);
+	/* The pools' grace-period requests point into them. */
+	xalloc_os_gp_barrier();
 	for (i = 0; i < nr_pools; i++) {
 		unmap_list(&pools[i].partial);
 		unmap_list(&pools[i].full);
