@@ -14,29 +14,15 @@
 #include "xalloc_test.h"
 
 #define MAX_POINTS	16
-/* Arm the nth injection point of this task; return what is left of it. */
-static void fail_nth(unsigned int n)
-{
-	WRITE_ONCE(current->fail_nth, n);
-}
-
-static unsigned int fail_nth_left(void)
-{
-	unsigned int left = READ_ONCE(current->fail_nth);
-
-	WRITE_ONCE(current->fail_nth, 0);
-	return left;
-}
-
 static void create_fails_cleanly_at_every_point(struct kunit *test)
 {
 	struct xalloc_cache *cache;
 	unsigned int n, failures = 0;
 
 	for (n = 1; n <= MAX_POINTS; n++) {
-		fail_nth(n);
+		xt_fail_nth(n);
 		cache = xalloc_cache_create("t_fail_create", 64, 0, 0, NULL);
-		if (fail_nth_left()) {
+		if (xt_fail_nth_left()) {
 			/* Every point passed: the sweep is over. */
 			KUNIT_EXPECT_NOT_NULL(test, cache);
 			xalloc_cache_destroy(cache);
@@ -70,9 +56,9 @@ static void segment_failure_leaves_nothing_behind(struct kunit *test)
 	for (n = 1; n <= MAX_POINTS; n++) {
 		xalloc_cache_shrink(cache);
 		xalloc_segment_get_stats(&before);
-		fail_nth(n);
+		xt_fail_nth(n);
 		obj = xalloc_cache_alloc(cache, GFP_KERNEL);
-		if (fail_nth_left()) {
+		if (xt_fail_nth_left()) {
 			KUNIT_EXPECT_NOT_NULL(test, obj);
 			xalloc_cache_free(cache, obj);
 			break;

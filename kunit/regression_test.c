@@ -135,26 +135,38 @@ remote_emptied_pages(struct kunit *test, const char *name,
 }
 
 /*
+ * Everything was freed remotely and collected: only the owner's current
+ * page may stay, and pressure unmaps the segments the others went back
+ * to, all but one more than before the cache (@before).
+ */
+static void expect_pages_went_back(struct kunit *test,
+				   struct xalloc_cache_stats *st,
+				   struct xalloc_segment_stats *before)
+{
+	struct xalloc_segment_stats after;
+
+	KUNIT_EXPECT_EQ(test, st->used, 0UL);
+	KUNIT_EXPECT_EQ(test, st->thread_free, 0UL);
+	KUNIT_EXPECT_LE(test, st->pages, 1UL);
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file(DROP_CACHES, "2"));
+	xalloc_segment_get_stats(&after);
+	KUNIT_EXPECT_LE(test, after.segments, before->segments + 1);
+}
+
+/*
  * Bug: collecting remote frees left the emptied pages with their owner:
  * seven pages with used == 0, and their segments, held forever.
  */
 static void remote_emptied_pages_go_back(struct kunit *test)
 {
-	struct xalloc_segment_stats before, after;
+	struct xalloc_segment_stats before;
 	struct xalloc_cache_stats st;
 	struct xalloc_cache *cache;
 
 	cache = remote_emptied_pages(test, "t_remote_emptied", &before);
 	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
-	KUNIT_EXPECT_EQ(test, st.used, 0UL);
-	KUNIT_EXPECT_EQ(test, st.thread_free, 0UL);
-	/* Only the owner's current page may stay. */
-	KUNIT_EXPECT_LE(test, st.pages, 1UL);
-
-	KUNIT_ASSERT_EQ(test, 0, xt_write_file(DROP_CACHES, "2"));
-	xalloc_segment_get_stats(&after);
-	KUNIT_EXPECT_LE(test, after.segments, before.segments + 1);
+	expect_pages_went_back(test, &st, &before);
 }
 
 /*
@@ -165,7 +177,7 @@ static void remote_emptied_pages_go_back(struct kunit *test)
 static void pressure_reclaims_remote_emptied_pages(struct kunit *test)
 {
 	unsigned long deadline = jiffies + 2 * HZ;
-	struct xalloc_segment_stats before, after;
+	struct xalloc_segment_stats before;
 	struct xalloc_cache_stats st;
 	struct xalloc_cache *cache;
 
@@ -177,14 +189,7 @@ static void pressure_reclaims_remote_emptied_pages(struct kunit *test)
 			break;
 		msleep(50);
 	}
-	KUNIT_EXPECT_LE(test, st.pages, 1UL);
-	KUNIT_EXPECT_EQ(test, st.used, 0UL);
-	KUNIT_EXPECT_EQ(test, st.thread_free, 0UL);
-
-	/* The segments the pages went back to are empty: pressure unmaps them. */
-	KUNIT_ASSERT_EQ(test, 0, xt_write_file(DROP_CACHES, "2"));
-	xalloc_segment_get_stats(&after);
-	KUNIT_EXPECT_LE(test, after.segments, before.segments + 1);
+	expect_pages_went_back(test, &st, &before);
 }
 
 #define IOF_OBJS	3000
@@ -252,32 +257,6 @@ static void init_on_free_zeroes_every_new_object(struct kunit *test)
 	xt_run_on(cpu, xt_free_batch, keep);
 }
 
-#ifdef CONFIG_FAULT_INJECTION
-/* Fail the nth fault-injection point this task reaches, as fail-nth. */
-static void arm_fail_nth(unsigned int n)
-{
-	WRITE_ONCE(current->fail_nth, n);
-}
-
-/* Disarm; return what was left of the countdown (0: a point failed). */
-static unsigned int disarm_fail_nth(void)
-{
-	unsigned int left = READ_ONCE(current->fail_nth);
-
-	WRITE_ONCE(current->fail_nth, 0);
-	return left;
-}
-#else
-static void arm_fail_nth(unsigned int n)
-{
-}
-
-static unsigned int disarm_fail_nth(void)
-{
-	return 0;
-}
-#endif
-
 #define MAX_POINTS	16
 
 /*
@@ -302,9 +281,9 @@ static void nofail_survives_segment_failures(struct kunit *test)
 	for (n = 1; n <= MAX_POINTS; n++) {
 		/* No page and no ready segment left for the next allocation. */
 		xalloc_cache_shrink(cache);
-		arm_fail_nth(n);
+		xt_fail_nth(n);
 		obj = xalloc_cache_alloc(cache, GFP_KERNEL | __GFP_NOFAIL);
-		if (disarm_fail_nth()) {
+		if (xt_fail_nth_left()) {
 			/* Every point passed: the sweep is over. */
 			KUNIT_EXPECT_NOT_NULL(test, obj);
 			xalloc_cache_free(cache, obj);

@@ -5,6 +5,7 @@
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
@@ -120,6 +121,32 @@ void xt_set_reserve(struct kunit *test, const char *segments)
 							   restore_reserve,
 							   NULL));
 }
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Fail the nth fault-injection point this task reaches, as fail-nth. */
+void xt_fail_nth(unsigned int n)
+{
+	WRITE_ONCE(current->fail_nth, n);
+}
+
+/* Disarm; return what was left of the countdown (0: a point failed). */
+unsigned int xt_fail_nth_left(void)
+{
+	unsigned int left = READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+	return left;
+}
+#else
+void xt_fail_nth(unsigned int n)
+{
+}
+
+unsigned int xt_fail_nth_left(void)
+{
+	return 0;
+}
+#endif
 
 /* Small pages are 64 KiB, aligned: same page iff same 64 KiB frame. */
 bool xt_same_page(const void *a, const void *b)
