@@ -75,6 +75,7 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 #define XALLOC_PAGE_IN_USE	0x1	/* owned by a cache */
 #define XALLOC_PAGE_IN_FULL	0x2	/* on its heap's full list */
 #define XALLOC_PAGE_LEAKED	0x4	/* its cache was destroyed with it live */
+#define XALLOC_PAGE_DIRTY	0x8	/* holds another cache's old blocks */
 
 /*
  * A page's thread_free word holds the whole list of remote frees in one
@@ -135,6 +136,10 @@ struct xalloc_heap;
  * @reserved: blocks that fit in the page
  * @index: position in the segment
  * @retired: RCU grace-period cookie taken when the page was given back
+ * @last_key: freelist key of the cache whose blocks fill the page, 0 for
+ *            a page never lent: another cache's blocks are zeroed as
+ *            they are carved, and a page goes back to the same cache
+ *            without waiting for a grace period
  *
  * Owners: while the page is lent, the owner CPU writes the first cache
  * line under its heap lock, and remote frees write only @thread_free,
@@ -165,6 +170,7 @@ struct xalloc_page {
 	unsigned int reserved;
 	unsigned int index;
 	unsigned long retired;
+	unsigned long last_key;
 } ____cacheline_aligned_in_smp;
 
 struct xalloc_pool;

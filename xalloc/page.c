@@ -22,11 +22,13 @@
 #include "internal.h"
 
 /*
- * Carve a page's worth of bytes, or one block if it is larger: carving
- * (zeroing, poisoning, constructing) runs with interrupts off.
+ * Carve a page's worth of bytes, at least 4 blocks (as mimalloc), but no
+ * more than 64 KiB unless one block is larger: carving (zeroing,
+ * poisoning, constructing) runs with interrupts off.
  */
-#define XALLOC_MIN_EXTEND	1
+#define XALLOC_MIN_EXTEND	4
 #define XALLOC_EXTEND_BYTES	PAGE_SIZE
+#define XALLOC_EXTEND_MAX_BYTES	SZ_64K
 
 static void *page_first_block(struct xalloc_page *page,
 			      struct xalloc_cache *cache)
@@ -64,20 +66,26 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 	page->nr_local_free = 0;
 	page->cpu = cpu;
 	page->heap = heap;
+	if (page->last_key && page->last_key != cache->freelist_key)
+		page->flags |= XALLOC_PAGE_DIRTY;
 	xalloc_atomic_set(&page->thread_free, 0);
 }
 
 /*
- * Does a newly carved block need zeroing? Its memory may hold what an
- * earlier cache left in the page, encoded free pointers included, which
- * would leak that cache's key. A constructor or debug poison overwrites
- * it, and so does init_on_alloc at every allocation; otherwise it is
- * zeroed here, so that objects read as SLUB's new objects do: zero under
- * init_on_free.
+ * Does a newly carved block need zeroing? In a page another cache filled,
+ * its memory holds that cache's old objects and encoded free pointers,
+ * which would leak its key, and break init_on_free: SLUB's new objects
+ * read zero then. A constructor or debug poison overwrites it, and so
+ * does init_on_alloc at every allocation. (This cache's own old blocks
+ * have the same layout, so their one stale word, the free pointer, is
+ * cleared when the block is handed out; a page fresh from the page
+ * allocator reads what it gives, zero under init_on_free.)
  */
-static bool page_carve_zeroes(struct xalloc_cache *cache)
+static bool page_carve_zeroes(struct xalloc_page *page,
+			      struct xalloc_cache *cache)
 {
-	return !xalloc_cache_keeps_free_contents(cache) &&
+	return page->flags & XALLOC_PAGE_DIRTY &&
+	       !xalloc_cache_keeps_free_contents(cache) &&
 	       !xalloc_os_init_on_alloc(0);
 }
 
@@ -94,11 +102,12 @@ void xalloc_page_extend(struct xalloc_page *page)
 	unsigned int n = max_t(unsigned int, XALLOC_MIN_EXTEND,
 			       XALLOC_EXTEND_BYTES / page->block_size);
 	struct xalloc_cache *cache = page->cache;
-	bool zero = page_carve_zeroes(cache);
+	bool zero = page_carve_zeroes(page, cache);
 	void *block, *next;
 	unsigned int i;
 
-	n = min(n, page->reserved - page->capacity);
+	n = min3(n, max(XALLOC_EXTEND_MAX_BYTES / page->block_size, 1U),
+		 page->reserved - page->capacity);
 	block = page->start + (unsigned long)page->capacity * page->block_size;
 	page->free = block;
 	for (i = 0; i < n; i++) {

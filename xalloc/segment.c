@@ -261,8 +261,14 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 	return segment ? pool_add_segment(pool, segment, cache) : NULL;
 }
 
-/* A page of @segment that may be lent: free, and retired long enough. */
-static struct xalloc_page *segment_free_page(struct xalloc_segment *segment)
+/*
+ * A page of @segment that may be lent to @cache: free, and given back a
+ * grace period ago, or by @cache itself. A free racing with the page going
+ * back may still write into it, but it validated the page as @cache's:
+ * a double free then damages @cache, as in SLUB, and never another cache.
+ */
+static struct xalloc_page *segment_free_page(struct xalloc_segment *segment,
+					     struct xalloc_cache *cache)
 {
 	struct xalloc_page *page;
 	unsigned int i;
@@ -270,25 +276,27 @@ static struct xalloc_page *segment_free_page(struct xalloc_segment *segment)
 	for (i = 0; i < segment->nr_pages; i++) {
 		page = &segment->pages[i];
 		if (!(page->flags & XALLOC_PAGE_IN_USE) &&
-		    xalloc_os_gp_passed(page->retired))
+		    (page->last_key == cache->freelist_key ||
+		     xalloc_os_gp_passed(page->retired)))
 			return page;
 	}
 	return NULL;
 }
 
-static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool)
+static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool,
+					  struct xalloc_cache *cache)
 {
 	struct xalloc_segment *segment;
 	struct xalloc_page *page;
 
 	/* Fill partial segments first, so that empty ones can go back. */
 	list_for_each_entry(segment, &pool->partial, link) {
-		page = segment_free_page(segment);
+		page = segment_free_page(segment, cache);
 		if (page)
 			return page;
 	}
 	list_for_each_entry(segment, &pool->empty, link) {
-		page = segment_free_page(segment);
+		page = segment_free_page(segment, cache);
 		if (page)
 			return page;
 	}
@@ -316,7 +324,7 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 
 	spin_lock_irqsave(&pool->lock, flags);
 	pool->active = true;
-	page = pool_pick_page(pool);
+	page = pool_pick_page(pool, cache);
 	if (page)
 		refill = pool_lend_page(pool, page, cache);
 	spin_unlock_irqrestore(&pool->lock, flags);
@@ -370,6 +378,13 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	bool trim = false;
 
 	spin_lock_irqsave(&pool->lock, flags);
+	/*
+	 * The page is filled with its cache's blocks, unless it held
+	 * another cache's and was not carved whole.
+	 */
+	if (!(page->flags & XALLOC_PAGE_DIRTY) ||
+	    page->capacity == page->reserved)
+		page->last_key = page->cache->freelist_key;
 	page->flags = 0;
 	/* Frees may be looking at the page: see xalloc_heap_free(). */
 	WRITE_ONCE(page->cache, NULL);
