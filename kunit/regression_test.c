@@ -14,8 +14,11 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "xalloc_test.h"
+/* Only for forging a segment header in stray_pointer_is_not_followed(). */
+#include "../xalloc/internal.h"
 
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 
@@ -669,6 +672,56 @@ static void stats_stay_exact_across_hotplug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
+/* The segment cookie of old: a constant xor the address, easy to forge. */
+#define OLD_SEGMENT_MAGIC	0x78616c6c6f63UL
+
+static void vfree_action(void *buf)
+{
+	vfree(buf);
+}
+
+/*
+ * Bug: a free read whatever was at ptr & ~(segment size - 1), even device
+ * memory, and trusted a cookie anyone could compute. Here a vmalloc buffer
+ * is forged into a segment whose page names a live cache and holds the
+ * pointer as a block: the free must be refused and counted, and write
+ * nothing there.
+ */
+static void stray_pointer_is_not_followed(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_stray", 64, 0, 0,
+					       NULL);
+	struct xalloc_cache_stats before, after;
+	struct xalloc_segment *seg;
+	struct xalloc_page *page;
+	void *buf, *block;
+
+	buf = vzalloc(2 * XALLOC_SEGMENT_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vfree_action,
+							   buf));
+	seg = PTR_ALIGN(buf, XALLOC_SEGMENT_SIZE);
+	seg->cookie = OLD_SEGMENT_MAGIC ^ (unsigned long)seg;
+	seg->page_shift = 16;
+	seg->nr_pages = XALLOC_SEGMENT_SIZE >> 16;
+	page = &seg->pages[1];
+	block = (void *)seg + BIT(16);
+	page->cache = cache;
+	page->start = block;
+	page->block_size = 64;
+	page->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1, 64) + 1;
+	page->capacity = 1;
+	page->cpu = XALLOC_NO_CPU;
+
+	xt_stats(cache, &before);
+	xalloc_cache_free(cache, block);
+	xt_stats(cache, &after);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
+	KUNIT_EXPECT_EQ(test, after.remote_frees, before.remote_frees);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&page->thread_free), 0L);
+	KUNIT_EXPECT_NULL(test, memchr_inv(block, 0, 64));
+}
+
 static struct kunit_case regression_cases[] = {
 	KUNIT_CASE_PARAM(large_sizes_keep_their_state, large_gen_params),
 	KUNIT_CASE(remote_emptied_pages_go_back),
@@ -679,6 +732,7 @@ static struct kunit_case regression_cases[] = {
 	KUNIT_CASE(validate_counts_broken_free_pointers),
 	KUNIT_CASE(double_free_racing_retirement_is_refused),
 	KUNIT_CASE(stats_stay_exact_across_hotplug),
+	KUNIT_CASE(stray_pointer_is_not_followed),
 	{}
 };
 
