@@ -172,8 +172,9 @@ static void cache_set_hotplug(struct xalloc_cache *cache, bool on)
  * @flags: XALLOC_HWCACHE_ALIGN, XALLOC_DEBUG or both; other bits are
  *         refused
  * @ctor: optional constructor, run once on each block when it is first
- *        carved, with interrupts disabled; it must not sleep. Objects must
- *        be freed in their constructed state.
+ *        carved, under the heap lock (interrupts disabled, but on
+ *        PREEMPT_RT); it must not sleep. Objects must be freed in their
+ *        constructed state.
  *
  * Context: process context; may sleep.
  *
@@ -475,7 +476,8 @@ EXPORT_SYMBOL_GPL(xalloc_cache_size);
  * @cache: the cache, or NULL (then nothing happens)
  *
  * Each CPU takes the thread_free lists of its pages of @cache and
- * subtracts what it found from used, as its allocation slow path would.
+ * subtracts what it found from used, as its allocation slow path would,
+ * and gives back the pages left empty, but for its current page.
  *
  * Context: process context; may sleep.
  */
