@@ -127,7 +127,7 @@ static void stress_check_fresh(struct stress_counts *c,
 			       const struct stress_cache *sc, void *obj,
 			       gfp_t gfp)
 {
-	bool zeroed = sc->flags & XALLOC_DEBUG ? gfp & __GFP_ZERO :
+	bool zeroed = sc->flags & XALLOC_DEBUG ? !!(gfp & __GFP_ZERO) :
 		      want_init_on_alloc(gfp);
 	void *bad;
 
