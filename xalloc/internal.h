@@ -336,6 +336,16 @@ static __always_inline bool xalloc_segment_is_mapped(const void *segment)
 					 chunk);
 }
 
+/* The page of @block, a block known to be in a lent page: no checks. */
+static __always_inline struct xalloc_page *
+xalloc_page_of_block(const void *block)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(block);
+	unsigned long offset = (unsigned long)block & XALLOC_SEGMENT_MASK;
+
+	return &segment->pages[offset >> segment->page_shift];
+}
+
 /**
  * xalloc_page_lookup() - find the page descriptor of a block
  * @obj: a pointer that may or may not come from xalloc
@@ -352,21 +362,11 @@ static __always_inline struct xalloc_page *
 xalloc_page_lookup(const void *obj)
 {
 	struct xalloc_segment *segment = xalloc_segment_of(obj);
-	unsigned long offset = (unsigned long)obj & XALLOC_SEGMENT_MASK;
 
 	if (!xalloc_segment_is_mapped(segment) ||
 	    unlikely(segment->cookie != xalloc_segment_cookie(segment)))
 		return NULL;
-	return &segment->pages[offset >> segment->page_shift];
-}
-
-/* The page of @block, a block known to be in a lent page: no checks. */
-static inline struct xalloc_page *xalloc_page_of_block(const void *block)
-{
-	struct xalloc_segment *segment = xalloc_segment_of(block);
-	unsigned long offset = (unsigned long)block & XALLOC_SEGMENT_MASK;
-
-	return &segment->pages[offset >> segment->page_shift];
+	return xalloc_page_of_block(obj);
 }
 
 /**

@@ -147,17 +147,15 @@ void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
 
 /*
  * The block after @block on a list of @page, or NULL at the end of the
- * list or where the list is broken (then reported once per walk by the
- * caller's choice of @report).
+ * list or where the list is broken (then reported and counted).
  */
-static void *page_walk_next(struct xalloc_page *page, void *block,
-			    bool report)
+static void *page_walk_next(struct xalloc_page *page, void *block)
 {
 	void *next = xalloc_block_next(page->cache, page, block);
 
 	if (!next || xalloc_page_holds_block(page, next))
 		return next;
-	return report ? xalloc_page_free_list_broken(page, block, next) : NULL;
+	return xalloc_page_free_list_broken(page, block, next);
 }
 
 /*
@@ -186,7 +184,7 @@ static unsigned int page_collect_thread_free(struct xalloc_page *page)
 		 * lost to the page, which is better than following it.
 		 */
 		for (tail = head, i = 1; i < n; tail = next, i++) {
-			next = page_walk_next(page, tail, true);
+			next = page_walk_next(page, tail);
 			if (!next)
 				break;
 		}

@@ -15,9 +15,10 @@
  *
  * Memory goes back only after a grace period, so that a free that looked a
  * block up (in a free section, see xalloc_os_free_begin()) never writes
- * into memory that has changed hands since: a page given back is lent
- * again once a grace period has passed (@retired), and a segment is
- * unmapped a grace period after it left the registry.
+ * into memory another cache has been lent since: a page given back is lent
+ * to another cache once a grace period has passed (@retired), and a
+ * segment is unmapped a grace period after it left the registry. A page
+ * may go back to its own cache at once (see segment_free_page()).
  */
 #include "internal.h"
 
@@ -309,8 +310,8 @@ static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool,
  * @node: NUMA node to take it from
  *
  * Never sleeps. The page comes back marked in use and owned by @cache; the
- * caller initialises the rest. A page given back less than a grace period
- * ago is not lent (see the head of this file).
+ * caller initialises the rest. A page another cache gave back less than
+ * a grace period ago is not lent (see the head of this file).
  *
  * Return: the page, or NULL when the pool has no page to lend.
  */
@@ -336,8 +337,8 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 static void pool_gp_passed(struct rcu_head *head);
 
 /*
- * A page given back is lent again only after a grace period (see the head
- * of this file). On a quiet system nothing else may ask RCU for one, so
+ * A page given back is lent to another cache only after a grace period
+ * (see the head of this file). On a quiet system nothing else may ask RCU for one, so
  * the pool does, and asks again until the page given back last is clear.
  * Called under the pool lock.
  */
@@ -512,7 +513,7 @@ static void balance_pools(struct work_struct *work)
 {
 	unsigned int i;
 
-	pools_trim(READ_ONCE(xalloc_reserve_segments), ULONG_MAX);
+	xalloc_segment_trim();
 	for (i = 0; i < nr_pools; i++)
 		pool_refill(&pools[i]);
 }
@@ -578,7 +579,7 @@ unsigned long xalloc_segment_count_reclaimable(void)
 static void reclaim_caches(struct work_struct *work)
 {
 	xalloc_caches_collect_all();
-	pools_trim(0, ULONG_MAX);
+	xalloc_segment_release_empty(ULONG_MAX);
 	WRITE_ONCE(reclaim_last, jiffies);
 }
 
