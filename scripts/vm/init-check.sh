@@ -57,12 +57,13 @@ check_files() {
 K=/sys/module/kcsan/parameters
 if [ -w $K/skip_watch ]; then
 	echo 100 > $K/skip_watch
-	# Benign races outside xalloc that the interrupt watchers see:
-	# process_one_work() and wq_worker_running() sample their task's
-	# sum_exec_runtime, which the scheduler tick updates from an
-	# interrupt on the same CPU, as a heuristic only (CPU hotplug runs
-	# through the latter). Reports with them in a top frame are dropped.
-	for f in process_one_work wq_worker_running; do
+	# Benign races outside xalloc that the interrupt watchers see: the
+	# workqueue's CPU-intensive heuristic, in process_one_work(),
+	# wq_worker_running() and wq_worker_tick(), reads a worker's
+	# current_at and its task's sum_exec_runtime, which the scheduler
+	# tick and the worker update on the same CPU. Reports with them in a
+	# top frame are dropped.
+	for f in process_one_work wq_worker_running wq_worker_tick; do
 		echo "!$f" > /sys/kernel/debug/kcsan ||
 			fail "kcsan report filter $f"
 	done
