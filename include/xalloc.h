@@ -98,6 +98,9 @@ void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp);
 void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp);
 void xalloc_cache_free(struct xalloc_cache *cache, void *obj);
 void xalloc_free(void *obj);
+int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
+			    void **p);
+void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p);
 
 unsigned int xalloc_cache_size(struct xalloc_cache *cache);
 void xalloc_cache_collect(struct xalloc_cache *cache);

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The public cache API: create, allocate, free, destroy.
+ * The public cache API but for allocation and free: create, destroy,
+ * collect, validate, shrink, read the counters.
  *
  * A cache is one object size with one heap per CPU. This file checks what
- * callers pass in, lays out the blocks, keeps the list of live caches, and
- * does the zeroing SLUB would do; the allocation itself is in heap.c.
+ * callers pass in, lays out the blocks and keeps the list of live caches;
+ * allocation is in alloc.c, free in free.c.
  */
 #include "internal.h"
+
+/*
+ * The memory an object array may hold, per CPU: room for the fast path to
+ * absorb bursts, little enough that the blocks it holds back from their
+ * pages do not matter.
+ */
+#define XALLOC_CACHED_BYTES	SZ_64K
 
 static DEFINE_MUTEX(caches_lock);
 static LIST_HEAD(caches);
@@ -95,6 +103,11 @@ static void cache_layout(struct xalloc_cache *cache)
 	cache->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1,
 				       cache->block_size) + 1;
 	cache->kind = cache_page_kind(cache->block_size);
+	cache->cached_max = min_t(unsigned int, XALLOC_CACHED_MAX,
+				  XALLOC_CACHED_BYTES / cache->block_size);
+	if (cache->cached_max < 2)
+		cache->cached_max = 0;
+	cache->cached_batch = cache->cached_max / 2;
 }
 
 static struct xalloc_cache *cache_find(const char *name)
@@ -248,216 +261,6 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	xalloc_segment_request_refill();
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
-
-static __always_inline bool
-cache_want_init_on_free(struct xalloc_cache *cache)
-{
-	return xalloc_os_init_on_free() &&
-	       !xalloc_cache_keeps_free_contents(cache);
-}
-
-/* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
-static __always_inline bool
-cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
-{
-	if (gfp & __GFP_ZERO)
-		return true;
-	return xalloc_os_init_on_alloc(gfp) &&
-	       !xalloc_cache_keeps_free_contents(cache);
-}
-
-/*
- * Zeroed at free is zeroed still: the free pointer written since was
- * cleared when the block was taken off its list.
- */
-static __always_inline void
-cache_init_object(struct xalloc_cache *cache, void *obj, gfp_t gfp)
-{
-	if (unlikely(cache->flags & XALLOC_DEBUG))
-		xalloc_debug_alloc(cache, obj);
-	if (cache_want_init_on_alloc(cache, gfp))
-		memset(obj, 0, cache->object_size);
-}
-
-/**
- * xalloc_cache_alloc() - allocate an object
- * @cache: the cache
- * @gfp: GFP_KERNEL may sleep to map a segment; GFP_ATOMIC and GFP_NOWAIT
- *       never sleep and fail when no free block, page or ready segment is
- *       left. __GFP_ZERO zeroes the object.
- *
- * Context: any context but NMI; process context when @gfp may sleep.
- *
- * Return: the object, or NULL (counted as alloc_fails).
- */
-void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp)
-{
-	void *obj;
-
-	if (unlikely(!cache)) {
-		xalloc_warn_ratelimited("allocation from a NULL cache\n");
-		return NULL;
-	}
-	xalloc_os_might_alloc(gfp);
-	obj = xalloc_heap_alloc(cache, gfp);
-	if (likely(obj))
-		cache_init_object(cache, obj, gfp);
-	return obj;
-}
-EXPORT_SYMBOL_GPL(xalloc_cache_alloc);
-
-/**
- * xalloc_cache_zalloc() - allocate a zeroed object
- * @cache: the cache
- * @gfp: as for xalloc_cache_alloc()
- *
- * Context: as xalloc_cache_alloc().
- *
- * Return: the object, zeroed, or NULL.
- */
-void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
-{
-	return xalloc_cache_alloc(cache, gfp | __GFP_ZERO);
-}
-EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
-
-/**
- * xalloc_report_invalid_free() - say why a free is refused, and count it
- * @cache: the cache the free was for
- * @page: the page of @obj
- * @obj: the pointer freed
- * @why: what is wrong with it
- */
-void xalloc_report_invalid_free(struct xalloc_cache *cache,
-				struct xalloc_page *page, const void *obj,
-				const char *why)
-{
-	xalloc_event_inc(&cache->invalid_frees);
-	xalloc_warn_ratelimited("%s of %p to cache '%s' ignored: offset %ld in page %u of segment %p\n",
-				why, obj, cache->name,
-				(long)(obj - page->start), page->index,
-				xalloc_segment_of(page));
-}
-
-/* Say why a free of @obj, whose page is @page (or NULL), is refused. */
-static noinline void refuse_free(const void *obj,
-				 struct xalloc_cache *expected,
-				 struct xalloc_page *page)
-{
-	struct xalloc_cache *cache = page ? READ_ONCE(page->cache) : NULL;
-
-	if (cache && (!expected || cache == expected)) {
-		xalloc_report_invalid_free(cache, page, obj,
-					   "misaligned free");
-		return;
-	}
-	if (expected)
-		xalloc_event_inc(&expected->invalid_frees);
-	if (!page)
-		xalloc_warn_ratelimited("free of %p ignored: not an xalloc object\n",
-					obj);
-	else if (!cache)
-		xalloc_warn_ratelimited("free of %p ignored: %s\n", obj,
-					page->flags & XALLOC_PAGE_LEAKED ?
-					"its cache was destroyed" :
-					"its page is not in use");
-	else
-		xalloc_warn_ratelimited("free of %p to cache '%s' ignored: page %u of segment %p belongs to cache '%s'\n",
-					obj, expected->name, page->index,
-					xalloc_segment_of(page), cache->name);
-}
-
-/*
- * The page of @obj if @obj is a block handed out by @expected (or by any
- * live cache when @expected is NULL), with its cache in *@cachep;
- * otherwise say why and return NULL. The cache is read once: the page may
- * be given back meanwhile, and everything after works with the cache
- * validated here. Called in a free section. Inline, as
- * cache_free_object(): on the free fast path a call and its return cost
- * more than the checks themselves.
- */
-static __always_inline struct xalloc_page *
-object_page(const void *obj, struct xalloc_cache *expected,
-	    struct xalloc_cache **cachep)
-{
-	struct xalloc_page *page = xalloc_page_lookup(obj);
-	struct xalloc_cache *cache = page ? READ_ONCE(page->cache) : NULL;
-
-	if (likely(cache && (!expected || cache == expected) &&
-		   xalloc_page_holds_block(page, obj))) {
-		*cachep = cache;
-		return page;
-	}
-	refuse_free(obj, expected, page);
-	return NULL;
-}
-
-/*
- * The cheap double-free check comes before anything writes to the block:
- * zeroing or poisoning it would erase the evidence.
- */
-static __always_inline void cache_free_object(struct xalloc_cache *cache,
-					      struct xalloc_page *page,
-					      void *obj)
-{
-	if (unlikely(xalloc_block_looks_free(cache, page, obj))) {
-		xalloc_report_invalid_free(cache, page, obj, "double free");
-		return;
-	}
-	if (unlikely(cache->flags & XALLOC_DEBUG)) {
-		if (!xalloc_debug_free(cache, page, obj))
-			return;
-	} else if (cache_want_init_on_free(cache)) {
-		memset(obj, 0, cache->object_size);
-	}
-	xalloc_heap_free(cache, page, obj);
-}
-
-/* Free @obj, of @expected or, if NULL, of any cache. */
-static __always_inline void free_object(struct xalloc_cache *expected,
-					void *obj)
-{
-	struct xalloc_cache *cache;
-	struct xalloc_page *page;
-
-	xalloc_os_free_begin();
-	page = object_page(obj, expected, &cache);
-	if (page)
-		cache_free_object(cache, page, obj);
-	xalloc_os_free_end();
-}
-
-/**
- * xalloc_cache_free() - free an object
- * @cache: the cache it was allocated from
- * @obj: the object, or NULL (then nothing happens)
- *
- * A pointer that is not an object of @cache is reported and ignored.
- *
- * Context: any context but NMI.
- */
-void xalloc_cache_free(struct xalloc_cache *cache, void *obj)
-{
-	if (obj)
-		free_object(cache, obj);
-}
-EXPORT_SYMBOL_GPL(xalloc_cache_free);
-
-/**
- * xalloc_free() - free an object of any cache
- * @obj: the object, or NULL (then nothing happens)
- *
- * The cache is found from the pointer. A pointer that is not an xalloc
- * object is reported and ignored.
- *
- * Context: any context but NMI.
- */
-void xalloc_free(void *obj)
-{
-	if (obj)
-		free_object(NULL, obj);
-}
-EXPORT_SYMBOL_GPL(xalloc_free);
 
 /**
  * xalloc_cache_size() - the object size of a cache

@@ -63,12 +63,9 @@ static bool debug_check_bytes(struct xalloc_cache *cache,
 
 	if (!bad)
 		return true;
-	xalloc_event_inc(&cache->corruptions);
-	xalloc_err_ratelimited("cache '%s' page %u of segment %p, object at offset %ld: %s: byte %ld of the block is %#x, not %#x\n",
-			       cache->name, page->index,
-			       xalloc_segment_of(page),
-			       (long)(block - page->start), what,
-			       (long)(bad - (u8 *)block), *bad, value);
+	xalloc_report(XALLOC_REPORT_CORRUPTION, cache, page, block, 1,
+		      "%s: byte %ld of the block is %#x, not %#x", what,
+		      (long)(bad - (u8 *)block), *bad, value);
 	memset(start, value, len);
 	return false;
 }
@@ -133,7 +130,8 @@ bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 	u8 *red = red_zone(cache, block);
 
 	if (!memchr_inv(red, XALLOC_RED_INACTIVE, size)) {
-		xalloc_report_invalid_free(cache, page, block, "double free");
+		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, block, 1,
+			      "double free");
 		return false;
 	}
 	if (!debug_check_bytes(cache, page, block, red, size,

@@ -86,17 +86,68 @@ static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
 }
 
 /*
- * Per-CPU heaps. Each cache has a heap per CPU; a heap is only touched by
- * its own CPU under its local lock, which disables interrupts so that a
- * hardirq or softirq allocating on the same CPU cannot interleave.
+ * Per-CPU heaps. Each cache has a heap per CPU, touched only by its own
+ * CPU (see struct xalloc_heap for the reentrancy argument):
+ *
+ *  - every allocation and free runs in a CPU section, which keeps it on
+ *    its CPU and is an RCU read-side section (see "Free sections" below):
+ *    preempt_disable(), or on PREEMPT_RT, where the heap lock sleeps,
+ *    rcu_read_lock() and migrate_disable();
+ *  - in it, a fast path claims the heap's object array: a plain flag,
+ *    since only an interrupt on this CPU can see it, and that interrupt
+ *    runs to its end before the claimer resumes. On PREEMPT_RT another
+ *    task may run on this CPU meanwhile, so the claim is the heap lock;
+ *  - the page path takes the heap lock, which disables interrupts (but on
+ *    PREEMPT_RT).
  */
+#ifdef CONFIG_PREEMPT_RT
+#define xalloc_cpu_enter()		do { rcu_read_lock(); migrate_disable(); } while (0)
+#define xalloc_cpu_exit()		do { migrate_enable(); rcu_read_unlock(); } while (0)
+#define xalloc_heap_claim(cache, heap) \
+	({ (void)(heap); local_lock(&(cache)->heaps->lock); true; })
+#define xalloc_heap_unclaim(cache, heap) \
+	do { (void)(heap); local_unlock(&(cache)->heaps->lock); } while (0)
+#else
+#define xalloc_cpu_enter()		preempt_disable()
+#define xalloc_cpu_exit()		preempt_enable()
+#define xalloc_heap_claim(cache, heap) \
+	((void)(cache), xalloc_os_claim(&(heap)->busy))
+#define xalloc_heap_unclaim(cache, heap) \
+	((void)(cache), xalloc_os_unclaim(&(heap)->busy))
+#endif
+
+/*
+ * The compiler barriers keep the array's accesses inside the claim; no
+ * CPU barrier is needed, as only this CPU reads the flag.
+ */
+static __always_inline bool xalloc_os_claim(unsigned int *busy)
+{
+	if (READ_ONCE(*busy))
+		return false;
+	WRITE_ONCE(*busy, 1);
+	barrier();
+	return true;
+}
+
+static __always_inline void xalloc_os_unclaim(unsigned int *busy)
+{
+	barrier();
+	WRITE_ONCE(*busy, 0);
+}
+
 #define xalloc_heap_lock(cache, flags) \
 	local_lock_irqsave(&(cache)->heaps->lock, flags)
 #define xalloc_heap_unlock(cache, flags) \
 	local_unlock_irqrestore(&(cache)->heaps->lock, flags)
+#define xalloc_heap_assert_locked(heap)	lockdep_assert_held(&(heap)->lock)
 #define xalloc_this_heap(cache)		this_cpu_ptr((cache)->heaps)
 #define xalloc_cpu_heap(cache, cpu)	per_cpu_ptr((cache)->heaps, cpu)
-#define xalloc_count_remote_free(cache)	this_cpu_inc((cache)->heaps->remote_frees)
+/* Bump a counter of this CPU's heap: one instruction, interrupt-safe. */
+#define xalloc_count_alloc(cache)	this_cpu_inc((cache)->heaps->allocs)
+#define xalloc_count_local_free(cache) \
+	this_cpu_inc((cache)->heaps->local_frees)
+#define xalloc_count_remote_frees(cache, n) \
+	this_cpu_add((cache)->heaps->remote_frees, n)
 
 #define xalloc_heap_lock_init(heap)	local_lock_init(&(heap)->lock)
 #define xalloc_os_alloc_heaps()		alloc_percpu(struct xalloc_heap)
@@ -111,12 +162,6 @@ static inline bool xalloc_cpu_online(int cpu)
 static inline int xalloc_this_cpu(void)
 {
 	return smp_processor_id();
-}
-
-/* A hint only: the CPU may change right after. */
-static inline int xalloc_this_cpu_hint(void)
-{
-	return raw_smp_processor_id();
 }
 
 static inline int xalloc_this_node(void)
@@ -224,25 +269,15 @@ int xalloc_os_hotplug_init(int (*cpu_dead)(unsigned int cpu));
 void xalloc_os_hotplug_exit(void);
 
 /*
- * Free sections. A free runs in one from the lookup of its pointer to its
- * push: an RCU read-side section. Whoever gives memory back waits for the
- * sections under way with a grace period: a page is lent again, and a
- * segment unmapped, only after one, so a free that looked a page up never
- * writes into memory that has changed hands since; abandoning a dead CPU's
- * pages waits the same way for the frees that are queueing them.
- *
- * synchronize_rcu() waits for preempt-disabled regions too, and
- * preempt_disable() is cheaper than rcu_read_lock(), two calls out of line
- * with preemptible RCU. On PREEMPT_RT the heap lock sleeps, so it cannot
- * be taken with preemption disabled: there the section is rcu_read_lock().
+ * Free sections. A free runs in its CPU section from the lookup of its
+ * pointer to its push, and a CPU section is an RCU read-side section
+ * (synchronize_rcu() waits for preempt-disabled regions too). Whoever
+ * gives memory back waits for the sections under way with a grace period:
+ * a page is lent to another cache, and a segment unmapped, only after one,
+ * so a free that looked a page up never writes into memory that has
+ * changed hands since; abandoning a dead CPU's pages waits the same way
+ * for the frees that are queueing them.
  */
-#ifdef CONFIG_PREEMPT_RT
-#define xalloc_os_free_begin()		rcu_read_lock()
-#define xalloc_os_free_end()		rcu_read_unlock()
-#else
-#define xalloc_os_free_begin()		preempt_disable()
-#define xalloc_os_free_end()		preempt_enable()
-#endif
 #define xalloc_os_wait_frees()		synchronize_rcu()
 
 /* Run @fn(@head) after a grace period, from any context; wait for all. */

@@ -137,11 +137,9 @@ void xalloc_page_extend(struct xalloc_page *page)
 void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
 				   void *next)
 {
-	xalloc_event_inc(&page->cache->corruptions);
-	xalloc_err_ratelimited("cache '%s' page %u of segment %p: the free pointer of the block at offset %ld was overwritten (it decodes to %p); the rest of its list is dropped\n",
-			       page->cache->name, page->index,
-			       xalloc_segment_of(page),
-			       (long)(block - page->start), next);
+	xalloc_report(XALLOC_REPORT_CORRUPTION, page->cache, page, block, 1,
+		      "free pointer overwritten (it decodes to %p); the rest of its list is dropped",
+		      next);
 	return NULL;
 }
 
@@ -219,6 +217,22 @@ unsigned int xalloc_page_collect(struct xalloc_page *page)
 }
 
 /**
+ * xalloc_page_try_alloc() - make a page give a block if it can
+ * @page: a page of the calling CPU, under its heap lock
+ *
+ * Collects the page's frees, then carves more blocks if it has none.
+ *
+ * Return: a block, or NULL if the page is full.
+ */
+void *xalloc_page_try_alloc(struct xalloc_page *page)
+{
+	xalloc_page_collect(page);
+	if (!page->free && page->capacity < page->reserved)
+		xalloc_page_extend(page);
+	return page->free ? xalloc_page_pop(page->cache, page) : NULL;
+}
+
+/**
  * xalloc_page_queue_unfull() - hand a full page back to its owner
  * @page: a page whose FULL flag a remote free just swapped for QUEUED
  *
@@ -281,12 +295,11 @@ bool xalloc_page_try_retire(struct xalloc_page *page)
 	} while (!xalloc_atomic_cas(&page->thread_free, &old,
 				    XALLOC_TF_RETIRED));
 	stray = xalloc_tf_count(old);
-	if (unlikely(stray)) {
-		xalloc_event_add(&page->cache->invalid_frees, stray);
-		xalloc_warn_ratelimited("cache '%s' page %u of segment %p: %u double frees raced with giving the page back; ignored\n",
-					page->cache->name, page->index,
-					xalloc_segment_of(page), stray);
-	}
+	if (unlikely(stray))
+		xalloc_report(XALLOC_REPORT_INVALID_FREE, page->cache, page,
+			      NULL, stray,
+			      "%u double frees raced with giving the page back; ignored",
+			      stray);
 	return true;
 }
 
@@ -367,11 +380,11 @@ bool xalloc_page_validate(struct xalloc_page *page)
 		why = "thread_free exceeds used";
 	if (!why)
 		return true;
-	if (broken)	/* damaged blocks count in the debug checks */
-		xalloc_event_inc(&page->cache->corruptions);
-	xalloc_err("cache '%s' page %u of segment %p: %s (used %u free %d local_free %d thread_free %d capacity %u reserved %u)\n",
-		   page->cache->name, page->index, xalloc_segment_of(page), why,
-		   page->used, free, local_free, remote, page->capacity,
-		   page->reserved);
+	/* Damaged blocks were counted by the debug checks. */
+	xalloc_report(broken ? XALLOC_REPORT_CORRUPTION :
+		      XALLOC_REPORT_INCONSISTENT, page->cache, page, NULL, 1,
+		      "%s (used %u free %d local_free %d thread_free %d capacity %u reserved %u)",
+		      why, page->used, free, local_free, remote, page->capacity,
+		      page->reserved);
 	return false;
 }

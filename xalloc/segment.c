@@ -14,7 +14,7 @@
  * emptied come back too.
  *
  * Memory goes back only after a grace period, so that a free that looked a
- * block up (in a free section, see xalloc_os_free_begin()) never writes
+ * block up (in its CPU section, see xalloc_cpu_enter()) never writes
  * into memory another cache has been lent since: a page given back is lent
  * to another cache once a grace period has passed (@retired), and a
  * segment is unmapped a grace period after it left the registry. A page
@@ -387,7 +387,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	    page->capacity == page->reserved)
 		page->last_key = page->cache->freelist_key;
 	page->flags = 0;
-	/* Frees may be looking at the page: see xalloc_heap_free(). */
+	/* Frees may be looking at the page: see free_block() in free.c. */
 	WRITE_ONCE(page->cache, NULL);
 	WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
 	WRITE_ONCE(page->capacity, 0);

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The allocation path, top to bottom.
+ *
+ *   xalloc_cache_alloc()
+ *     alloc_fast()          pop the CPU's object array: preemption off,
+ *                           interrupts on, no atomic operation
+ *     alloc_slow()          under the heap lock, interrupts off:
+ *       xalloc_heap_alloc_block()
+ *         heap_pop()        the current page's free list, then its own
+ *                           frees on local_free
+ *         heap_alloc_from_pages()
+ *                           full pages remote frees made usable again,
+ *                           abandoned pages, then each page collected and
+ *                           carved in turn
+ *         heap_alloc_fresh()  a page from a segment
+ *         xalloc_segment_grow()  a new segment, if @gfp may sleep
+ *       heap_refill()       the array from the current page, for the next
+ *                           fast paths
+ *     init_object()         debug checks, zeroing, out of every section
+ *   xalloc_cache_alloc_bulk()  all of the above, one locked section
+ *
+ * The fast path pops blocks that frees pushed (free.c) or that the slow
+ * path moved from the current page in a batch: mimalloc's fast path pops
+ * its page's free list directly, but a free list cannot be popped safely
+ * against interrupts without disabling them or a double-width
+ * compare-and-swap, and an array can (see struct xalloc_heap).
+ */
+#include "internal.h"
+
+/* A block of @page from its free list, or its own frees; no atomic. */
+static __always_inline void *page_pop_own(struct xalloc_cache *cache,
+					  struct xalloc_page *page)
+{
+	if (!page->free) {
+		if (!page->local_free)
+			return NULL;
+		page->free = page->local_free;
+		page->local_free = NULL;
+		page->nr_local_free = 0;
+	}
+	return xalloc_page_pop(cache, page);
+}
+
+static void *heap_alloc_from_pages(struct xalloc_heap *heap)
+{
+	struct xalloc_page *page, *next;
+	void *block;
+
+	list_for_each_entry_safe(page, next, &heap->pages, link) {
+		block = xalloc_page_try_alloc(page);
+		if (!block) {
+			if (xalloc_page_try_mark_full(page)) {
+				xalloc_heap_page_to_full(heap, page);
+				continue;
+			}
+			/* A remote free slipped in before the flag. */
+			block = xalloc_page_try_alloc(page);
+		}
+		if (block) {
+			heap->current_page = page;
+			return block;
+		}
+	}
+	return NULL;
+}
+
+/* Make @page, just lent to @cache, this CPU's current page; allocate. */
+static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
+				      struct xalloc_heap *heap,
+				      struct xalloc_page *page)
+{
+	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
+	list_add(&page->link, &heap->pages);
+	heap->nr_pages++;
+	heap->current_page = page;
+	xalloc_page_extend(page);
+	return xalloc_page_pop(cache, page);
+}
+
+static void *heap_alloc_fresh(struct xalloc_cache *cache,
+			      struct xalloc_heap *heap)
+{
+	struct xalloc_page *page;
+
+	page = xalloc_segment_take_page(cache, xalloc_this_node());
+	return page ? heap_alloc_from_new_page(cache, heap, page) : NULL;
+}
+
+/*
+ * Everything short of mapping a segment: pages remote frees gave back,
+ * abandoned pages, the heap's pages, a page from a segment.
+ */
+static void *heap_alloc_nosleep(struct xalloc_cache *cache,
+				struct xalloc_heap *heap)
+{
+	void *block;
+
+	xalloc_heap_take_unfull(heap);
+	xalloc_heap_adopt(cache, heap);
+	block = heap_alloc_from_pages(heap);
+	return block ?: heap_alloc_fresh(cache, heap);
+}
+
+/**
+ * xalloc_heap_alloc_block() - allocate a block from this CPU's pages
+ * @cache: the cache
+ * @gfp: allocation flags; only ones that allow blocking may map a segment
+ * @flags: the saved interrupt state of the heap lock
+ *
+ * Called in a CPU section with the heap lock held, which it may drop, with
+ * the section, to map a segment: the caller may then be running on another
+ * CPU, with another heap. Relocking saves the interrupt state in @flags.
+ *
+ * Return: a block, not counted anywhere yet, or NULL.
+ */
+void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
+			      unsigned long *flags)
+{
+	struct xalloc_heap *heap = xalloc_this_heap(cache);
+	struct xalloc_page *page = heap->current_page;
+	void *block;
+	int node;
+
+	xalloc_heap_assert_locked(heap);
+	if (likely(page)) {
+		block = page_pop_own(cache, page);
+		if (likely(block))
+			return block;
+	}
+	for (;;) {
+		block = heap_alloc_nosleep(cache, heap);
+		if (block || !xalloc_os_may_sleep(gfp))
+			return block;
+
+		/*
+		 * A new segment comes with a page lent to this cache, so
+		 * one mapping is enough: only a failed mapping means memory
+		 * cannot be had, and not even that for __GFP_NOFAIL.
+		 */
+		node = xalloc_this_node();
+		xalloc_heap_unlock(cache, *flags);
+		xalloc_cpu_exit();
+		page = xalloc_segment_grow(cache, node, gfp);
+		if (!page && xalloc_os_must_not_fail(gfp))
+			xalloc_os_cond_resched();
+		xalloc_cpu_enter();
+		xalloc_heap_lock(cache, *flags);
+		heap = xalloc_this_heap(cache);
+		if (page)
+			return heap_alloc_from_new_page(cache, heap, page);
+		if (!xalloc_os_must_not_fail(gfp))
+			return NULL;
+	}
+}
+
+/*
+ * Fill the object array from the current page, as far as its free lists
+ * go without collecting: the batch is bounded, and the next slow path does
+ * the rest. Each block is marked free (see struct xalloc_heap).
+ */
+static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap)
+{
+	struct xalloc_page *page = heap->current_page;
+	void *block;
+
+	if (!page)
+		return;
+	while (heap->nr_cached < cache->cached_batch) {
+		block = page_pop_own(cache, page);
+		if (!block)
+			break;
+		xalloc_block_set_next(cache, page, block, NULL);
+		heap->cached[heap->nr_cached++] = block;
+	}
+}
+
+/*
+ * The fast path found the array empty, or claimed by the code this
+ * interrupt interrupted: allocate from the pages under the heap lock, and
+ * refill the array unless it is claimed.
+ */
+static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
+{
+	struct xalloc_heap *heap;
+	unsigned long flags;
+	void *block;
+
+	xalloc_heap_lock(cache, flags);
+	block = xalloc_heap_alloc_block(cache, gfp, &flags);
+	heap = xalloc_this_heap(cache);
+	if (likely(block)) {
+		heap->allocs++;
+		if (!heap->busy)
+			heap_refill(cache, heap);
+	} else {
+		heap->alloc_fails++;
+	}
+	xalloc_heap_unlock(cache, flags);
+	return block;
+}
+
+/* Pop the object array, if this context may claim it and it has a block. */
+static __always_inline void *alloc_fast(struct xalloc_cache *cache)
+{
+	struct xalloc_heap *heap = xalloc_this_heap(cache);
+	void *block = NULL;
+	unsigned int n;
+
+	if (likely(xalloc_heap_claim(cache, heap))) {
+		n = heap->nr_cached;
+		if (likely(n)) {
+			block = heap->cached[n - 1];
+			heap->nr_cached = n - 1;
+		}
+		xalloc_heap_unclaim(cache, heap);
+	}
+	return block;
+}
+
+/* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
+static __always_inline bool
+cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	if (gfp & __GFP_ZERO)
+		return true;
+	return xalloc_os_init_on_alloc(gfp) &&
+	       !xalloc_cache_keeps_free_contents(cache);
+}
+
+/*
+ * Zeroed at free is zeroed still: the free pointer written since was
+ * cleared when the block was handed out.
+ */
+static __always_inline void init_object(struct xalloc_cache *cache,
+					void *obj, gfp_t gfp)
+{
+	if (unlikely(cache->flags & XALLOC_DEBUG))
+		xalloc_debug_alloc(cache, obj);
+	if (cache_want_init_on_alloc(cache, gfp))
+		memset(obj, 0, cache->object_size);
+}
+
+/**
+ * xalloc_cache_alloc() - allocate an object
+ * @cache: the cache
+ * @gfp: GFP_KERNEL may sleep to map a segment; GFP_ATOMIC and GFP_NOWAIT
+ *       never sleep and fail when no free block, page or ready segment is
+ *       left. __GFP_ZERO zeroes the object.
+ *
+ * Context: any context but NMI; process context when @gfp may sleep.
+ *
+ * Return: the object, or NULL (counted as alloc_fails).
+ */
+void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	void *obj;
+
+	if (unlikely(!cache)) {
+		xalloc_warn_ratelimited("allocation from a NULL cache\n");
+		return NULL;
+	}
+	xalloc_os_might_alloc(gfp);
+	xalloc_cpu_enter();
+	obj = alloc_fast(cache);
+	if (likely(obj)) {
+		xalloc_count_alloc(cache);
+		xalloc_block_clear_next(cache, obj);
+	} else {
+		obj = alloc_slow(cache, gfp);
+	}
+	xalloc_cpu_exit();
+	if (likely(obj))
+		init_object(cache, obj, gfp);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_alloc);
+
+/**
+ * xalloc_cache_zalloc() - allocate a zeroed object
+ * @cache: the cache
+ * @gfp: as for xalloc_cache_alloc()
+ *
+ * Context: as xalloc_cache_alloc().
+ *
+ * Return: the object, zeroed, or NULL.
+ */
+void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
+{
+	return xalloc_cache_alloc(cache, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
+
+/*
+ * Fill @p with @nr blocks under one heap lock: the object array first
+ * (unless this interrupt interrupted a fast path), then the pages.
+ * Returns how many it got.
+ */
+static size_t alloc_bulk_locked(struct xalloc_cache *cache, gfp_t gfp,
+				size_t nr, void **p)
+{
+	struct xalloc_heap *heap;
+	unsigned long flags;
+	size_t i = 0;
+
+	xalloc_heap_lock(cache, flags);
+	heap = xalloc_this_heap(cache);
+	if (!heap->busy) {
+		while (i < nr && heap->nr_cached) {
+			p[i] = heap->cached[--heap->nr_cached];
+			xalloc_block_clear_next(cache, p[i++]);
+		}
+	}
+	while (i < nr) {
+		p[i] = xalloc_heap_alloc_block(cache, gfp, &flags);
+		if (!p[i])
+			break;
+		i++;
+	}
+	heap = xalloc_this_heap(cache);
+	heap->allocs += i;
+	if (i < nr)
+		heap->alloc_fails++;
+	xalloc_heap_unlock(cache, flags);
+	return i;
+}
+
+/**
+ * xalloc_cache_alloc_bulk() - allocate several objects at once
+ * @cache: the cache
+ * @gfp: as for xalloc_cache_alloc()
+ * @nr: how many
+ * @p: room for @nr object pointers
+ *
+ * All or none, as kmem_cache_alloc_bulk(): on failure the objects already
+ * taken are freed again. The blocks are taken in one section under the
+ * heap lock, so interrupts stay off for the whole batch (but while a
+ * segment is mapped).
+ *
+ * Context: as xalloc_cache_alloc().
+ *
+ * Return: @nr, or 0 on failure (with @p's contents undefined).
+ */
+int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
+			    void **p)
+{
+	size_t i, got;
+
+	if (unlikely(!cache || (nr && !p) || nr > INT_MAX)) {
+		xalloc_warn_ratelimited("bulk allocation of %zu objects from cache %p into %p refused\n",
+					nr, cache, p);
+		return 0;
+	}
+	xalloc_os_might_alloc(gfp);
+	xalloc_cpu_enter();
+	got = alloc_bulk_locked(cache, gfp, nr, p);
+	xalloc_cpu_exit();
+	/* Even those given back: a debug cache checks them at free. */
+	for (i = 0; i < got; i++)
+		init_object(cache, p[i], gfp);
+	if (unlikely(got < nr)) {
+		xalloc_cache_free_bulk(cache, got, p);
+		return 0;
+	}
+	return nr;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_alloc_bulk);

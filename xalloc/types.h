@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xalloc's types: segments, pages, per-CPU heaps and caches, with their
+ * invariants and the owner of every field.
+ *
+ * Memory comes in three levels, as in mimalloc:
+ *
+ *  - a segment is 4 MiB of vmalloc space aligned to 4 MiB; its header holds
+ *    the descriptors of the pages inside it, so the page of any block is
+ *    found with one mask and one shift;
+ *  - a page is a run of a segment whose blocks all belong to one cache and
+ *    one CPU;
+ *  - a block is one object; a free block holds the next pointer of its free
+ *    list.
+ *
+ * Lock order, outermost first:
+ *
+ *   caches_lock (cache.c: the list of caches)
+ *     cache->visit_lock (one visit of every heap at a time)
+ *       the CPU hotplug lock (read side)
+ *         hotplug_caches_lock (cache.c)
+ *         the heap lock (per CPU, interrupts off; see struct xalloc_heap)
+ *           cache->abandoned_lock
+ *           the segment pool's lock (segment.c)
+ *
+ * The fast paths take no lock: they claim their CPU's object array (see
+ * struct xalloc_heap). A remote free takes no lock either: one
+ * compare-and-swap on the page's thread_free word.
+ */
+#ifndef _XALLOC_TYPES_H
+#define _XALLOC_TYPES_H
+
+#include "os.h"
+
+/*
+ * The design needs 64-bit words: the thread_free word packs a block index
+ * and a count, and segments rely on naturally aligned vmalloc areas of
+ * their size, which 32-bit kernels do not give.
+ */
+#ifndef CONFIG_64BIT
+#error "xalloc needs a 64-bit kernel"
+#endif
+
+#define XALLOC_SEGMENT_SHIFT	22
+#define XALLOC_SEGMENT_SIZE	BIT(XALLOC_SEGMENT_SHIFT)
+#define XALLOC_SEGMENT_MASK	(XALLOC_SEGMENT_SIZE - 1)
+
+/*
+ * Page kinds, by the size of their pages. A cache uses the smallest kind
+ * whose pages hold at least XALLOC_MIN_BLOCKS_PER_PAGE of its blocks. All
+ * pages of a segment are of one kind.
+ */
+enum xalloc_page_kind {
+	XALLOC_PAGE_SMALL,	/* 64 KiB pages */
+	XALLOC_PAGE_MEDIUM,	/* 512 KiB pages */
+	XALLOC_PAGE_LARGE,	/* one page per segment */
+	XALLOC_PAGE_KINDS,
+};
+
+#define XALLOC_MIN_BLOCKS_PER_PAGE	8
+
+/*
+ * Block indexes are computed as (offset * recip) >> XALLOC_RECIP_SHIFT with
+ * recip = ceil(2^XALLOC_RECIP_SHIFT / block_size). The result is exact
+ * when offset * block_size < 2^XALLOC_RECIP_SHIFT: offsets are below the
+ * segment size, and a block is at most XALLOC_MAX_OBJECT_SIZE plus a red
+ * zone and a free pointer, aligned to at most PAGE_SIZE: below 2^19. The
+ * product offset * recip stays below 2^(SEGMENT_SHIFT + RECIP_SHIFT - 3).
+ */
+#define XALLOC_RECIP_SHIFT	41
+#define XALLOC_MAX_BLOCK_SIZE \
+	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *), PAGE_SIZE)
+static_assert(XALLOC_MAX_BLOCK_SIZE <= (1 << 19));
+static_assert(XALLOC_SEGMENT_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
+static_assert(XALLOC_SEGMENT_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
+
+static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
+{
+	static const unsigned char shift[XALLOC_PAGE_KINDS] = {
+		16, 19, XALLOC_SEGMENT_SHIFT,
+	};
+
+	return shift[kind];
+}
+
+/* The owner CPU of an abandoned page: no CPU, so every free is remote. */
+#define XALLOC_NO_CPU		(-1)
+
+/* Page flags, owner-written. */
+#define XALLOC_PAGE_IN_USE	0x1	/* owned by a cache */
+#define XALLOC_PAGE_IN_FULL	0x2	/* on its heap's full list */
+#define XALLOC_PAGE_LEAKED	0x4	/* its cache was destroyed with it live */
+#define XALLOC_PAGE_DIRTY	0x8	/* holds another cache's old blocks */
+
+/*
+ * A page's thread_free word holds the whole list of remote frees in one
+ * atomic word: its length, its first block (as an index, since a page
+ * holds at most 2^19 blocks), and three flags:
+ *
+ *   bits 0-2    XALLOC_TF_FULL, XALLOC_TF_QUEUED, XALLOC_TF_RETIRED
+ *   bits 3-22   index of the first block plus one; 0 for an empty list
+ *   bits 23-63  number of blocks on the list
+ *
+ * The length lets the owner collect a list without walking it.
+ *
+ * FULL is set by the owner when it moves the page to its full list; the
+ * first remote free that sees it swaps it for QUEUED in the same
+ * compare-and-swap that pushes its block, and queues the page on the owner
+ * heap's unfull list. The owner clears QUEUED once it has taken the page
+ * off that list. A page is therefore on the unfull list at most once.
+ *
+ * RETIRED is set by the owner, in place of an empty word, when it gives
+ * the page back to its segment; it stays until the page is lent again. A
+ * page is given back only when used is 0, so every block is free: a remote
+ * free that finds RETIRED is a double free, and is refused without a push.
+ */
+#define XALLOC_TF_FULL		BIT(0)
+#define XALLOC_TF_QUEUED	BIT(1)
+#define XALLOC_TF_RETIRED	BIT(2)
+#define XALLOC_TF_FLAGS		(XALLOC_TF_FULL | XALLOC_TF_QUEUED | \
+				 XALLOC_TF_RETIRED)
+#define XALLOC_TF_HEAD_SHIFT	3
+#define XALLOC_TF_HEAD_MASK	GENMASK(22, XALLOC_TF_HEAD_SHIFT)
+#define XALLOC_TF_COUNT_SHIFT	23
+#define XALLOC_TF_ONE		BIT(XALLOC_TF_COUNT_SHIFT)
+/* Blocks are at least 8 bytes: a page holds at most 2^(SEGMENT_SHIFT - 3). */
+static_assert(BIT(XALLOC_SEGMENT_SHIFT - 3) + 1 <=
+	      XALLOC_TF_HEAD_MASK >> XALLOC_TF_HEAD_SHIFT);
+
+struct xalloc_cache;
+struct xalloc_heap;
+
+/**
+ * struct xalloc_page - descriptor of a page, kept in its segment's header
+ * @free: blocks ready to allocate
+ * @local_free: blocks freed by the owner, moved to @free by collection
+ * @used: blocks allocated, including those on @thread_free
+ * @capacity: blocks carved so far
+ * @nr_local_free: blocks on @local_free
+ * @block_size: size of each block
+ * @flags: XALLOC_PAGE_*
+ * @cpu: owner CPU
+ * @start: first block
+ * @cache: owning cache; changes only under the segment pool's lock
+ * @block_recip: divides by @block_size with a multiply, see
+ *               xalloc_page_holds_block()
+ * @thread_free: blocks freed by other CPUs, and XALLOC_TF_* flags
+ * @unfull: link in the owner heap's unfull list
+ * @heap: owner heap
+ * @link: link in the owner heap's page list or full list
+ * @reserved: blocks that fit in the page
+ * @index: position in the segment
+ * @retired: RCU grace-period cookie taken when the page was given back
+ * @last_key: freelist key of the cache whose blocks fill the page, 0 for
+ *            a page never lent: another cache's blocks are zeroed as
+ *            they are carved, and a page goes back to the same cache
+ *            without waiting for a grace period
+ *
+ * Owners: while the page is lent, the owner CPU writes the first cache
+ * line under its heap lock, and remote frees write only @thread_free,
+ * by compare-and-swap; the pool lock covers lending and giving back
+ * (@flags IN_USE, @cache, @retired). |free| is capacity - used -
+ * @nr_local_free, so counting a page walks no list.
+ *
+ * The first cache line is the owner's; the second is written by remote
+ * frees, so that they do not bounce the owner's fast-path line.
+ */
+struct xalloc_page {
+	void *free;
+	void *local_free;
+	unsigned int used;
+	unsigned int capacity;
+	unsigned int nr_local_free;
+	unsigned int block_size;
+	unsigned short flags;
+	int cpu;
+	void *start;
+	struct xalloc_cache *cache;
+	u64 block_recip;
+
+	atomic_long_t thread_free ____cacheline_aligned_in_smp;
+	struct llist_node unfull;
+	struct xalloc_heap *heap;
+	struct list_head link;
+	unsigned int reserved;
+	unsigned int index;
+	unsigned long retired;
+	unsigned long last_key;
+} ____cacheline_aligned_in_smp;
+
+struct xalloc_pool;
+
+/**
+ * struct xalloc_segment - header at the start of every segment
+ * @cookie: a secret random word xor the segment address, checked by
+ *          every lookup: a header that does not carry it is not used
+ * @pool: the pool of its node and page kind
+ * @link: link in one of the pool's lists
+ * @page_shift: log2 of the page size
+ * @nr_pages: pages in the segment
+ * @used_pages: pages owned by caches
+ * @node: NUMA node of its memory
+ * @pages: page descriptors
+ */
+struct xalloc_segment {
+	unsigned long cookie;
+	struct xalloc_pool *pool;
+	struct list_head link;
+	unsigned int page_shift;
+	unsigned int nr_pages;
+	unsigned int used_pages;
+	int node;
+	struct xalloc_page pages[] ____cacheline_aligned_in_smp;
+};
+
+/*
+ * The most blocks a heap's object array holds; a cache holds fewer when its
+ * blocks are large (see struct xalloc_cache), so that the array pins
+ * little memory.
+ */
+#define XALLOC_CACHED_MAX	32
+
+/**
+ * struct xalloc_heap - the pages of one cache owned by one CPU
+ * @busy: set while a fast path works on @cached (never on PREEMPT_RT)
+ * @nr_cached: blocks in @cached
+ * @cached: free blocks of this heap's pages, last freed first out
+ * @lock: the heap lock; protects everything below but @unfull
+ * @current_page: the page the slow path allocates from first
+ * @pages: pages that may have free blocks, @current_page among them
+ * @full: pages that had no free block when last looked at
+ * @nr_pages: pages on @pages and @full
+ * @allocs: successful allocations on this CPU
+ * @alloc_fails: failed allocations on this CPU
+ * @local_frees: frees by this CPU into its own pages
+ * @remote_frees: frees by this CPU into pages of other CPUs
+ * @unfull: full pages that a remote free made usable again
+ *
+ * The object array is the fast path. Its blocks are free, marked so (their
+ * free pointer encodes the end of a list, so that freeing one again is
+ * refused as a double free), and counted in their pages' used: to a page,
+ * a block in the array is still allocated. Every visit of the heap (stats,
+ * collect, validate, shrink, teardown, CPU offline) first gives them back
+ * to their pages, so the counters read at quiescence are the pages'
+ * invariants exactly.
+ *
+ * Reentrancy (not PREEMPT_RT). The fast paths run with preemption off and
+ * interrupts on, so an interrupt may land in the middle of one and
+ * allocate or free on the same heap. A fast path claims @cached by setting
+ * @busy, and touches nothing else of the heap; the counters it bumps are
+ * bumped with this_cpu_inc(), one instruction an interrupt cannot split.
+ * An interrupt that finds @busy set leaves @cached alone and works on the
+ * pages under the heap lock; since an interrupt runs to completion before
+ * the code it interrupted resumes, that code finds the heap as it left it,
+ * and @busy never needs an atomic operation. The heap lock disables
+ * interrupts, so nothing interleaves with the page path. While @busy is
+ * set, the page path does not give pages back either: the fast free may
+ * be about to push a block of one. On PREEMPT_RT interrupts are threads,
+ * and the heap lock is a per-CPU lock that the fast path takes instead of
+ * setting @busy.
+ *
+ * Owners: @busy, @nr_cached and @cached are the CPU's: touched under @busy
+ * or under the heap lock with @busy clear. @allocs, @local_frees and
+ * @remote_frees are the CPU's, bumped with this_cpu_inc() or under the
+ * lock. @unfull is a lock-free list that remote frees push to and the
+ * owner drains. The rest is under the heap lock.
+ */
+struct xalloc_heap {
+	unsigned int busy;
+	unsigned int nr_cached;
+	void *cached[XALLOC_CACHED_MAX];
+
+	local_lock_t lock;
+	struct xalloc_page *current_page;
+	struct list_head pages;
+	struct list_head full;
+	unsigned long nr_pages;
+	u64 allocs;
+	u64 alloc_fails;
+	u64 local_frees;
+	u64 remote_frees;
+
+	struct llist_head unfull ____cacheline_aligned_in_smp;
+};
+
+/**
+ * struct xalloc_cache - a cache of objects of one size
+ * @heaps: one heap per CPU
+ * @object_size: size asked for
+ * @block_size: size of each block
+ * @align: alignment of each block
+ * @free_offset: where a free block keeps its next pointer
+ * @freelist_key: random; free pointers are stored xor it, see
+ *                xalloc_block_key()
+ * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
+ * @kind: page kind of its pages
+ * @cached_max: blocks a heap's object array holds, at most
+ *              XALLOC_CACHED_MAX and about 64 KiB of blocks: 0 for blocks
+ *              above 32 KiB, whose allocations go to the pages directly
+ * @cached_batch: blocks moved between the array and the pages at once
+ * @flags: XALLOC_* creation flags
+ * @ctor: constructor, run once per block when it is carved
+ * @name: unique name, also its debugfs directory
+ * @list: link in the list of caches
+ * @debugfs: its debugfs directory
+ * @abandoned_lock: protects @abandoned and @nr_abandoned
+ * @abandoned: pages of CPUs that went offline, waiting for an owner
+ * @nr_abandoned: pages on @abandoned
+ * @hotplug_link: link in the list of caches CPU hotplug visits
+ * @visit_lock: serialises visits of every heap (stats, collect, validate,
+ *              shrink, teardown), so that one visit adopting abandoned
+ *              pages cannot hide them from another. Taken before the CPU
+ *              hotplug lock.
+ * @invalid_frees: frees refused, see struct xalloc_cache_stats
+ * @corruptions: damage found, see struct xalloc_cache_stats
+ */
+struct xalloc_cache {
+	struct xalloc_heap __percpu *heaps;
+	unsigned int object_size;
+	unsigned int block_size;
+	unsigned int align;
+	unsigned int free_offset;
+	unsigned long freelist_key;
+	u64 block_recip;
+	enum xalloc_page_kind kind;
+	unsigned int cached_max;
+	unsigned int cached_batch;
+	unsigned long flags;
+	void (*ctor)(void *obj);
+	const char *name;
+	struct list_head list;
+	struct dentry *debugfs;
+	spinlock_t abandoned_lock;	/* irq-safe: taken by the slow path */
+	struct list_head abandoned;
+	unsigned long nr_abandoned;
+	struct list_head hotplug_link;
+	struct mutex visit_lock;	/* see above; before the hotplug lock */
+	atomic_long_t invalid_frees;
+	atomic_long_t corruptions;
+};
+
+#endif /* _XALLOC_TYPES_H */
