@@ -60,7 +60,8 @@ static void local_frees_decrement_used(struct kunit *test)
 	xt_run_on(a, xt_free_batch, batch);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, (unsigned long)(N - N / 2));
-	KUNIT_EXPECT_EQ(test, st.local_free, (unsigned long)(N / 2));
+	/* With the blocks the CPU's object array held, unallocated. */
+	KUNIT_EXPECT_GE(test, st.local_free, (unsigned long)(N / 2));
 	KUNIT_EXPECT_EQ(test, st.thread_free, 0UL);
 	KUNIT_EXPECT_EQ(test, st.remote_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.used + st.free + st.local_free, st.capacity);
@@ -291,8 +292,9 @@ static long corrupt_on_cpu(void *arg)
 	ctx->obj = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
 	if (!ctx->keep || !ctx->obj)
 		return -ENOMEM;
-	/* keep holds the page: freeing obj leaves it on local_free. */
+	/* keep holds the page: obj goes back to a free list of it. */
 	xalloc_cache_free(ctx->cache, ctx->obj);
+	xt_flush(ctx->cache);
 	ctx->saved = *(unsigned long *)ctx->obj;
 	*(unsigned long *)ctx->obj = (unsigned long)ctx->obj + 8;
 	return 0;

@@ -130,6 +130,7 @@ static long damage_then_search(void *arg)
 	if (ret)
 		return ret;
 	xalloc_cache_free(ctx->cache, ctx->obj);
+	xt_flush(ctx->cache);
 	ctx->damage(ctx);
 	return alloc_until_obj(ctx);
 }

@@ -319,6 +319,7 @@ static long alloc_two_free_one(struct freed_ctx *ctx)
 	if (!ctx->keep || !ctx->obj)
 		return -ENOMEM;
 	xalloc_cache_free(ctx->cache, ctx->obj);
+	xt_flush(ctx->cache);
 	return 0;
 }
 

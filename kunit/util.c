@@ -148,6 +148,16 @@ unsigned int xt_fail_nth_left(void)
 }
 #endif
 
+/*
+ * Give every CPU's object array back to its pages, so that the blocks
+ * freed so far are on their pages' free lists, where the tests of those
+ * lists look for them. May be called from xt_run_on().
+ */
+void xt_flush(struct xalloc_cache *cache)
+{
+	xalloc_cache_collect(cache);
+}
+
 /* Small pages are 64 KiB, aligned: same page iff same 64 KiB frame. */
 bool xt_same_page(const void *a, const void *b)
 {

@@ -29,6 +29,7 @@ void xt_two_cpus(struct kunit *test, int *a, int *b);
 void xt_stats(struct xalloc_cache *cache, struct xalloc_cache_stats *st);
 int xt_write_file(const char *path, const char *text);
 void xt_set_reserve(struct kunit *test, const char *segments);
+void xt_flush(struct xalloc_cache *cache);
 bool xt_same_page(const void *a, const void *b);
 void xt_fail_nth(unsigned int n);
 unsigned int xt_fail_nth_left(void);
