@@ -25,6 +25,9 @@
  * @free: free an object, from any CPU
  * @memory: flush what the allocator can give back, then return the bytes
  *          of memory backing all its caches; NULL when not measurable
+ * @alloc_bulk: allocate @nr objects into @p, all or none; NULL when the
+ *              allocator has no bulk interface
+ * @free_bulk: free @nr objects of @p
  */
 struct bench_ops {
 	const char *name;
@@ -34,11 +37,14 @@ struct bench_ops {
 	void *(*alloc)(void *cache, gfp_t gfp);
 	void (*free)(void *cache, void *obj);
 	u64 (*memory)(void *cache);
+	int (*alloc_bulk)(void *cache, gfp_t gfp, size_t nr, void **p);
+	void (*free_bulk)(void *cache, size_t nr, void **p);
 };
 
 extern const struct bench_ops bench_slub_ops;
 extern const struct bench_ops bench_xalloc_ops;
 extern const struct bench_ops bench_floor_ops;
+extern const struct bench_ops bench_pfloor_ops;
 
 void *bench_slub_alloc(void *cache, gfp_t gfp);
 void bench_slub_free(void *cache, void *obj);
@@ -46,6 +52,8 @@ void *bench_xalloc_alloc(void *cache, gfp_t gfp);
 void bench_xalloc_free(void *cache, void *obj);
 void *bench_floor_alloc(void *cache, gfp_t gfp);
 void bench_floor_free(void *cache, void *obj);
+void *bench_pfloor_alloc(void *cache, gfp_t gfp);
+void bench_pfloor_free(void *cache, void *obj);
 
 /*
  * The loops call the allocators through these: with retpolines an indirect
@@ -55,16 +63,16 @@ void bench_floor_free(void *cache, void *obj);
 static __always_inline void *bench_alloc(const struct bench_ops *ops,
 					 void *cache, gfp_t gfp)
 {
-	return INDIRECT_CALL_3(ops->alloc, bench_slub_alloc,
+	return INDIRECT_CALL_4(ops->alloc, bench_slub_alloc,
 			       bench_xalloc_alloc, bench_floor_alloc,
-			       cache, gfp);
+			       bench_pfloor_alloc, cache, gfp);
 }
 
 static __always_inline void bench_free(const struct bench_ops *ops,
 				       void *cache, void *obj)
 {
-	INDIRECT_CALL_3(ops->free, bench_slub_free, bench_xalloc_free,
-			bench_floor_free, cache, obj);
+	INDIRECT_CALL_4(ops->free, bench_slub_free, bench_xalloc_free,
+			bench_floor_free, bench_pfloor_free, cache, obj);
 }
 
 void *bench_create(const struct bench_ops *ops, unsigned int size,
@@ -83,6 +91,7 @@ extern unsigned int bench_mixed_slots;
 extern unsigned int bench_mixed_handoff;
 extern unsigned int bench_memory_bytes;
 extern unsigned int bench_memory_small_bytes;
+extern unsigned int bench_bulk_iters;
 extern unsigned int bench_sizes[];
 extern unsigned int bench_nr_sizes;
 
@@ -102,7 +111,7 @@ struct bench_metrics {
  *       sizes), print its XBENCH lines and fill the summarised values
  * @per_size: run once per object size, else once with size 0
  * @min_cpus: online CPUs needed
- * @no_floor: the floor has nothing to say here
+ * @no_floor: the floors have nothing to say here
  */
 struct bench_scenario {
 	const char *name;
@@ -117,6 +126,7 @@ struct bench_scenario {
 extern const struct bench_scenario bench_pair;
 extern const struct bench_scenario bench_batch;
 extern const struct bench_scenario bench_latency;
+extern const struct bench_scenario bench_bulk;
 extern const struct bench_scenario bench_remote;
 extern const struct bench_scenario bench_concurrent;
 extern const struct bench_scenario bench_mixed;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The three allocators behind struct bench_ops: SLUB, xalloc, and a floor.
+ * The allocators behind struct bench_ops: SLUB, xalloc, and two floors.
  *
- * The floor is the least an irq-safe per-CPU allocator can pay: a per-CPU
- * stack of pointers, prefilled, pushed and popped with interrupts off. It
- * honours might_alloc(), init_on_alloc and init_on_free as the other two
- * do, so that all three pay for the same contract.
+ * The floors are per-CPU stacks of pointers, prefilled, that never run
+ * out: no page, no hardening, no counter. "floor" pushes and pops with
+ * interrupts off, the least an allocator that disables them pays.
+ * "pfloor" only disables preemption: it is not safe against an interrupt
+ * that allocates on the same CPU, so it is no allocator, only a lower
+ * bound for one that takes no lock and no atomic operation. Both honour
+ * might_alloc(), init_on_alloc and init_on_free as the others do, so that
+ * all pay for the same contract.
  */
 #include <linux/cpumask.h>
 #include <linux/mm.h>
@@ -64,6 +68,16 @@ void bench_slub_free(void *cache, void *obj)
 	kmem_cache_free(cache, obj);
 }
 
+static int slub_alloc_bulk(void *cache, gfp_t gfp, size_t nr, void **p)
+{
+	return kmem_cache_alloc_bulk(cache, gfp, nr, p);
+}
+
+static void slub_free_bulk(void *cache, size_t nr, void **p)
+{
+	kmem_cache_free_bulk(cache, nr, p);
+}
+
 static u64 slub_memory(void *cache)
 {
 	/* Flush the per-CPU slabs and partial lists, free empty slabs. */
@@ -78,6 +92,8 @@ const struct bench_ops bench_slub_ops = {
 	.alloc = bench_slub_alloc,
 	.free = bench_slub_free,
 	.memory = slub_memory,
+	.alloc_bulk = slub_alloc_bulk,
+	.free_bulk = slub_free_bulk,
 };
 
 static void *xops_create(const char *name, unsigned int size,
@@ -115,6 +131,16 @@ static u64 xops_segment_overhead(u64 segment_bytes)
 	       sizeof(struct vm_struct) + sizeof(struct vmap_area);
 }
 
+static int xops_alloc_bulk(void *cache, gfp_t gfp, size_t nr, void **p)
+{
+	return xalloc_cache_alloc_bulk(cache, gfp, nr, p);
+}
+
+static void xops_free_bulk(void *cache, size_t nr, void **p)
+{
+	xalloc_cache_free_bulk(cache, nr, p);
+}
+
 static u64 xops_memory(void *cache)
 {
 	struct xalloc_segment_stats stats;
@@ -135,6 +161,8 @@ const struct bench_ops bench_xalloc_ops = {
 	.alloc = bench_xalloc_alloc,
 	.free = bench_xalloc_free,
 	.memory = xops_memory,
+	.alloc_bulk = xops_alloc_bulk,
+	.free_bulk = xops_free_bulk,
 };
 
 /* The floor: objects carved from chunks of pages of the CPU's node. */
@@ -280,4 +308,43 @@ const struct bench_ops bench_floor_ops = {
 	.destroy = floor_destroy,
 	.alloc = bench_floor_alloc,
 	.free = bench_floor_free,
+};
+
+void *bench_pfloor_alloc(void *cache, gfp_t gfp)
+{
+	struct floor_cache *fc = cache;
+	struct floor_stack *st;
+	void *obj = NULL;
+
+	might_alloc(gfp);
+	preempt_disable();
+	st = this_cpu_ptr(fc->stacks);
+	if (likely(st->top))
+		obj = st->slots[--st->top];
+	preempt_enable();
+	if (obj && want_init_on_alloc(gfp))
+		memset(obj, 0, fc->size);
+	return obj;
+}
+
+void bench_pfloor_free(void *cache, void *obj)
+{
+	struct floor_cache *fc = cache;
+	struct floor_stack *st;
+
+	if (want_init_on_free())
+		memset(obj, 0, fc->size);
+	preempt_disable();
+	st = this_cpu_ptr(fc->stacks);
+	if (likely(st->top < st->cap))
+		st->slots[st->top++] = obj;
+	preempt_enable();
+}
+
+const struct bench_ops bench_pfloor_ops = {
+	.name = "pfloor",
+	.create = floor_create,
+	.destroy = floor_destroy,
+	.alloc = bench_pfloor_alloc,
+	.free = bench_pfloor_free,
 };

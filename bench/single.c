@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Scenarios on one CPU: pair (allocate and free one object, over and
- * over), batch (allocate many, then free them all), and latency (batch,
- * with each allocation timed on its own).
+ * over), batch (allocate many, then free them all), latency (batch, with
+ * each allocation timed on its own), and bulk (the bulk interfaces, with
+ * batches of 1 to 1024 objects).
  */
 #include <linux/ktime.h>
 #include <linux/slab.h>
@@ -282,6 +283,92 @@ const struct bench_scenario bench_latency = {
 	.run = latency_run,
 	.per_size = true,
 	.min_cpus = 1,
+};
+
+/* The batch sizes of the bulk scenario, each a phase of its own. */
+static const unsigned int bulk_batches[] = { 1, 16, 128, 1024 };
+#define BULK_MAX_BATCH	1024
+
+struct bulk_job {
+	const struct bench_ops *ops;
+	void *cache;
+	void **objs;
+	u64 ns[ARRAY_SIZE(bulk_batches)];
+	u64 objects[ARRAY_SIZE(bulk_batches)];
+	u64 fails;
+};
+
+/* bench_bulk_iters objects per batch size, allocated and freed in batches. */
+static int bulk_fn(void *arg)
+{
+	struct bulk_job *job = arg;
+	unsigned int b, i, n, rounds;
+	u64 t0;
+
+	for (b = 0; b < ARRAY_SIZE(bulk_batches); b++) {
+		n = bulk_batches[b];
+		rounds = max(bench_bulk_iters / n, 1U);
+		t0 = ktime_get_ns();
+		for (i = 0; i < rounds; i++) {
+			if (unlikely(!job->ops->alloc_bulk(job->cache,
+							   GFP_KERNEL, n,
+							   job->objs))) {
+				job->fails++;
+				continue;
+			}
+			job->ops->free_bulk(job->cache, n, job->objs);
+		}
+		job->ns[b] = ktime_get_ns() - t0;
+		job->objects[b] = (u64)rounds * n;
+	}
+	return 0;
+}
+
+static int bulk_run(const struct bench_scenario *sc,
+		    const struct bench_ops *ops, unsigned int size,
+		    struct bench_metrics *out)
+{
+	struct bulk_job job = { .ops = ops };
+	char v[BENCH_FMT_LEN];
+	unsigned int b;
+	int ret;
+
+	if (!ops->alloc_bulk)
+		return -EOPNOTSUPP;
+	job.objs = kvcalloc(BULK_MAX_BATCH, sizeof(void *), GFP_KERNEL);
+	job.cache = bench_create(ops, size, BULK_MAX_BATCH);
+	if (!job.objs || !job.cache) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = bench_run_on(bench_cpu(0), bulk_fn, &job);
+	if (ret)
+		goto out;
+	/* An operation is one allocation or one free, as in pair. */
+	for (b = 0; b < ARRAY_SIZE(bulk_batches); b++) {
+		bench_line(sc, size, ops,
+			   "phase=b%u ns_per_op=%s ops=%llu fails=%llu",
+			   bulk_batches[b],
+			   bench_fmt(v, job.ns[b], 2 * job.objects[b]),
+			   2 * job.objects[b], job.fails);
+		if (b)
+			out->v[b - 1] = bench_centi(job.ns[b],
+						    2 * job.objects[b]);
+	}
+out:
+	if (job.cache)
+		ops->destroy(job.cache);
+	kvfree(job.objs);
+	return ret;
+}
+
+const struct bench_scenario bench_bulk = {
+	.name = "bulk",
+	.metrics = { "ns/op in 16s", "ns/op in 128s", "ns/op in 1024s" },
+	.run = bulk_run,
+	.per_size = true,
+	.min_cpus = 1,
+	.no_floor = true,
 };
 
 static const struct bench_scenario bench_timer = {

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: benchmark xalloc against SLUB and a per-CPU floor on Debian's
+# make bench: benchmark xalloc against SLUB and per-CPU floors on Debian's
 # stock (non-debug) 6.12 kernel, in QEMU, with the kernel's default
 # init_on_alloc and with init_on_alloc=0, and report the medians.
 #
+# Two kinds of boots, each with both settings: TCG boots time every
+# scenario on as many vCPUs as the host has cores; icount boots run the
+# single-CPU scenarios on one vCPU under "-icount shift=0,sleep=off", where
+# the guest clock advances one nanosecond per instruction, so that their
+# ns/op read as instructions per operation (each scenario repeated, the
+# allocators interleaved, the best kept: interrupts and kworkers count
+# too).
+#
 # Environment:
-#   BENCH_BOOTS=N      boots per init_on_alloc setting (3)
+#   BENCH_BOOTS=N      TCG boots per init_on_alloc setting (3)
+#   BENCH_ICOUNT=0     no icount boots (one per setting by default)
 #   BENCH_QUICK=1      one boot per setting and fewer iterations, to test
 #                      the pipeline (under a minute once set up)
 #   BENCH_PARAMS="k=v ..."  xalloc_bench module parameters, e.g.
@@ -127,15 +136,16 @@ wait_for_quiet_host() {
 	done
 }
 
-# run_boot LOG [KERNEL_ARG...]: boot the VM once. Sets boot_rc, and
-# boot_others: the share of the host CPU other processes used meanwhile.
+# run_boot LOG [KERNEL_ARG...]: boot the VM once, on $vm_cpus vCPUs with
+# $vm_qemu_args. Sets boot_rc, and boot_others: the share of the host CPU
+# other processes used meanwhile.
 run_boot() {
 	local log=$1 b0 t0 c0
 	shift
 	read -r b0 t0 < <(host_ticks)
 	c0=$(child_ticks)
 	boot_rc=0
-	VM_CPUS=$cpus VM_MEM=${BENCH_VM_MEM:-2G} \
+	VM_CPUS=$vm_cpus VM_MEM=${BENCH_VM_MEM:-2G} VM_QEMU_ARGS=$vm_qemu_args \
 		VM_TIMEOUT=${BENCH_VM_TIMEOUT:-900} \
 		"$top/scripts/run-vm.sh" "/boot/vmlinuz-$release" "$initrd" \
 		"$log" "$@" || boot_rc=$?
@@ -198,12 +208,24 @@ rm -f "$out"/console-*.log "$out/boots.tsv"
 
 failed=0
 logs=()
+vm_cpus=$cpus vm_qemu_args=
 for n in $(seq 1 "$boots"); do
 	boot default "$n" "${kargs[@]}"
 	logs+=("$last_log")
 	boot init_on_alloc0 "$n" init_on_alloc=0 "${kargs[@]}"
 	logs+=("$last_log")
 done
+# Instructions: one vCPU (-icount with two has hung), the single-CPU
+# scenarios only, each repeated.
+if [ "${BENCH_ICOUNT:-1}" != 0 ]; then
+	vm_cpus=1 vm_qemu_args="-icount shift=0,sleep=off"
+	icount_args=(xalloc_bench.label=icount xalloc_bench.repeat=3
+		     xalloc_bench.scenarios=pair,batch,bulk "${kargs[@]}")
+	boot icount-default 1 "${icount_args[@]}"
+	logs+=("$last_log")
+	boot icount-init_on_alloc0 1 init_on_alloc=0 "${icount_args[@]}"
+	logs+=("$last_log")
+fi
 
 progress "writing the report"
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -212,7 +234,7 @@ qemu=$(qemu-system-x86_64 --version | sed -n '1s/QEMU emulator version //p')
 "$top/scripts/bench-report.py" --out "$out" \
 	--command "$(describe_command)" \
 	--kernel "linux-image-$release-unsigned $kernel_pkg" \
-	--setup "QEMU $qemu, TCG, $cpus vCPUs, ${BENCH_VM_MEM:-2G}; host: $host_cpu, $(nproc) cores" \
+	--setup "QEMU $qemu, TCG, $cpus vCPUs (icount boots: 1), ${BENCH_VM_MEM:-2G}; host: $host_cpu, $(nproc) cores" \
 	--source "$tree, $(date -u '+%Y-%m-%d %H:%M UTC')" \
 	--host-load "$out/boots.tsv" \
 	"${logs[@]}"

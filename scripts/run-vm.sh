@@ -6,7 +6,8 @@
 #   scripts/run-vm.sh BZIMAGE INITRAMFS CONSOLE_LOG [KERNEL_ARG...]
 #
 # Environment: VM_CPUS (4), VM_MEM (2G), VM_TIMEOUT seconds (900),
-# VM_ECHO=1 to also copy the serial console to stdout.
+# VM_ECHO=1 to also copy the serial console to stdout, VM_QEMU_ARGS: more
+# QEMU arguments, split at white space (e.g. "-icount shift=0,sleep=off").
 # Exits with QEMU's status; 124 when the guest did not finish in time.
 set -euo pipefail
 
@@ -29,6 +30,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max,la57=off
 	-smp "${VM_CPUS:-4}" -m "${VM_MEM:-2G}"
 	-nographic -no-reboot -nic none
 	-kernel "$kernel" -initrd "$initrd" -append "$append")
+# shellcheck disable=SC2206 # one QEMU argument per word
+qemu+=(${VM_QEMU_ARGS:-})
 
 mkdir -p "$(dirname "$log")"
 rc=0

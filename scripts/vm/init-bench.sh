@@ -15,6 +15,9 @@ echo "XALLOC-VM: kernel $(uname -r)"
 echo "XALLOC-VM: cmdline $(cat /proc/cmdline)"
 echo "XALLOC-VM: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 params=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^xalloc_bench\.//p')
+# Let the boot's deferred work run out first: under -icount every
+# instruction a kworker runs during a measurement counts against it.
+sleep 3
 if step insmod $M/xalloc.ko; then
 	# shellcheck disable=SC2086 # one module parameter per word
 	step insmod $M/xalloc_bench.ko $params && step rmmod xalloc_bench
