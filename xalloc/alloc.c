@@ -4,7 +4,8 @@
  *
  *   xalloc_cache_alloc()
  *     alloc_fast()          pop the CPU's object array: preemption off,
- *                           interrupts on, no atomic operation
+ *                           interrupts on, no atomic operation; the
+ *                           block's free-pointer mark is checked
  *     alloc_slow()          under the heap lock, interrupts off:
  *       xalloc_heap_alloc_block()
  *         heap_pop()        the current page's free list, then its own
@@ -18,7 +19,8 @@
  *       heap_refill()       the array from the current page, for the next
  *                           fast paths
  *     init_object()         debug checks, zeroing, out of every section
- *   xalloc_cache_alloc_bulk()  all of the above, one locked section
+ *   xalloc_cache_alloc_bulk()  the array in one claim, then the pages in
+ *                              one locked section
  *
  * The fast path pops blocks that frees pushed (free.c) or that the slow
  * path moved from the current page in a batch: mimalloc's fast path pops
@@ -190,14 +192,28 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 	block = xalloc_heap_alloc_block(cache, gfp, &flags);
 	heap = xalloc_this_heap(cache);
 	if (likely(block)) {
-		heap->allocs++;
+		xalloc_count_alloc(cache);
 		if (!heap->busy)
 			heap_refill(cache, heap);
 	} else {
-		heap->alloc_fails++;
+		xalloc_count_alloc_fail(cache);
 	}
 	xalloc_heap_unlock(cache, flags);
 	return block;
+}
+
+/*
+ * A block of the array whose mark no longer decodes was written to after
+ * its free: report it and keep it out of circulation, counted as used
+ * (the writer may still hold it). A double free of it would otherwise
+ * pass, the mark gone, and hand it out twice.
+ */
+static noinline void alloc_drop_written_block(struct xalloc_cache *cache,
+					      void *block)
+{
+	xalloc_report(XALLOC_REPORT_CORRUPTION, cache,
+		      xalloc_page_of_block(block), block, 1,
+		      "free object written to (use after free): its free pointer was overwritten; not handed out");
 }
 
 /* Pop the object array, if this context may claim it and it has a block. */
@@ -214,6 +230,12 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 			heap->nr_cached = n - 1;
 		}
 		xalloc_heap_unclaim(cache, heap);
+	}
+	if (likely(block) &&
+	    unlikely(xalloc_block_next(cache, xalloc_page_of_block(block),
+				       block))) {
+		alloc_drop_written_block(cache, block);
+		block = NULL;
 	}
 	return block;
 }
@@ -291,37 +313,63 @@ void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
 
+/* Take up to @nr blocks off the object array, if this context may. */
+static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
+				    void **p)
+{
+	struct xalloc_heap *heap = xalloc_this_heap(cache);
+	size_t i, got, n = 0;
+
+	if (likely(xalloc_heap_claim(cache, heap))) {
+		n = min_t(size_t, nr, heap->nr_cached);
+		heap->nr_cached -= n;
+		memcpy(p, heap->cached + heap->nr_cached, n * sizeof(*p));
+		xalloc_heap_unclaim(cache, heap);
+	}
+	for (i = 0, got = 0; i < n; i++) {
+		if (unlikely(xalloc_block_next(cache,
+					       xalloc_page_of_block(p[i]),
+					       p[i]))) {
+			alloc_drop_written_block(cache, p[i]);
+			continue;
+		}
+		xalloc_block_clear_next(cache, p[i]);
+		p[got++] = p[i];
+	}
+	xalloc_count_allocs(cache, got);
+	return got;
+}
+
 /*
- * Fill @p with @nr blocks under one heap lock: the object array first
- * (unless this interrupt interrupted a fast path), then the pages.
+ * Fill @p with @nr blocks from the pages, XALLOC_BULK_CHUNK at a time
+ * under the heap lock, so that interrupts are not held off for a whole
+ * batch of any size (nor preemption: a bulk free frees as many per CPU
+ * section). Called in a CPU section, which it leaves between chunks.
  * Returns how many it got.
  */
-static size_t alloc_bulk_locked(struct xalloc_cache *cache, gfp_t gfp,
-				size_t nr, void **p)
+static size_t alloc_bulk_from_pages(struct xalloc_cache *cache, gfp_t gfp,
+				    size_t nr, void **p)
 {
-	struct xalloc_heap *heap;
 	unsigned long flags;
-	size_t i = 0;
+	size_t i = 0, end;
 
-	xalloc_heap_lock(cache, flags);
-	heap = xalloc_this_heap(cache);
-	if (!heap->busy) {
-		while (i < nr && heap->nr_cached) {
-			p[i] = heap->cached[--heap->nr_cached];
-			xalloc_block_clear_next(cache, p[i++]);
-		}
-	}
 	while (i < nr) {
-		p[i] = xalloc_heap_alloc_block(cache, gfp, &flags);
-		if (!p[i])
+		end = min_t(size_t, nr, i + XALLOC_BULK_CHUNK);
+		xalloc_heap_lock(cache, flags);
+		for (; i < end; i++) {
+			p[i] = xalloc_heap_alloc_block(cache, gfp, &flags);
+			if (!p[i])
+				break;
+		}
+		xalloc_heap_unlock(cache, flags);
+		if (i < end) {
+			xalloc_count_alloc_fail(cache);
 			break;
-		i++;
+		}
+		xalloc_cpu_exit();
+		xalloc_cpu_enter();
 	}
-	heap = xalloc_this_heap(cache);
-	heap->allocs += i;
-	if (i < nr)
-		heap->alloc_fails++;
-	xalloc_heap_unlock(cache, flags);
+	xalloc_count_allocs(cache, i);
 	return i;
 }
 
@@ -333,9 +381,9 @@ static size_t alloc_bulk_locked(struct xalloc_cache *cache, gfp_t gfp,
  * @p: room for @nr object pointers
  *
  * All or none, as kmem_cache_alloc_bulk(): on failure the objects already
- * taken are freed again. The blocks are taken in one section under the
- * heap lock, so interrupts stay off for the whole batch (but while a
- * segment is mapped).
+ * taken are freed again. The object array gives what it holds, in one
+ * claim; the pages give the rest, XALLOC_BULK_CHUNK blocks per section
+ * under the heap lock.
  *
  * Context: as xalloc_cache_alloc().
  *
@@ -353,7 +401,9 @@ int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 	}
 	xalloc_os_might_alloc(gfp);
 	xalloc_cpu_enter();
-	got = alloc_bulk_locked(cache, gfp, nr, p);
+	got = alloc_bulk_from_array(cache, nr, p);
+	if (got < nr)
+		got += alloc_bulk_from_pages(cache, gfp, nr - got, p + got);
 	xalloc_cpu_exit();
 	/* Even those given back: a debug cache checks them at free. */
 	for (i = 0; i < got; i++)

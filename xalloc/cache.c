@@ -255,7 +255,7 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	if (leaked)
 		xalloc_err("cache '%s' destroyed with %lu objects still allocated; their memory is leaked\n",
 			   cache->name, leaked);
-	/* A free section may still hold the cache, if a free raced this. */
+	/* A CPU section may still hold the cache, if a free raced this. */
 	xalloc_os_wait_frees();
 	cache_free(cache);
 	xalloc_segment_request_refill();

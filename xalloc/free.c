@@ -15,7 +15,8 @@
  *                         page's local_free under the heap lock
  *       on another CPU    free_remote(): one compare-and-swap on the
  *                         page's thread_free, nothing of the owner's
- *   xalloc_cache_free_bulk()  the blocks of one page at once, one push
+ *   xalloc_cache_free_bulk()  the array while it has room, then the
+ *                         blocks of one page at once, one push
  *
  * Everything from the lookup to the push runs in one CPU section, so that
  * the page is not lent again, nor its segment unmapped, meanwhile (see
@@ -57,19 +58,29 @@ cache_want_init_on_free(struct xalloc_cache *cache)
 /*
  * May @obj be freed? The cheap double-free check comes before anything
  * writes to the block: zeroing or poisoning it would erase the evidence.
+ * Then the block is marked free, its free pointer the encoded end of a
+ * list, so that freeing it again is refused (the lists it may join next
+ * write their own pointer over the mark). The key is computed once.
  */
 static __always_inline bool free_checks(struct xalloc_cache *cache,
 					struct xalloc_page *page, void *obj)
 {
-	if (unlikely(xalloc_block_looks_free(cache, page, obj))) {
+	unsigned long key = xalloc_block_key(cache, page, obj);
+	unsigned long *word = obj + cache->free_offset;
+
+	if (unlikely(xalloc_free_pointer_fits(page, obj,
+					      (void *)(*word ^ key)))) {
 		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 			      "double free");
 		return false;
 	}
-	if (unlikely(cache->flags & XALLOC_DEBUG))
-		return xalloc_debug_free(cache, page, obj);
-	if (cache_want_init_on_free(cache))
+	if (unlikely(cache->flags & XALLOC_DEBUG)) {
+		if (!xalloc_debug_free(cache, page, obj))
+			return false;
+	} else if (cache_want_init_on_free(cache)) {
 		memset(obj, 0, cache->object_size);
+	}
+	*word = key;
 	return true;
 }
 
@@ -78,10 +89,12 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
  * thread_free with one compare-and-swap. If the page was on its owner's
  * full list, the same swap flags it queued, and the page goes on the owner
  * heap's unfull list. A page being given back refuses the push (see
- * XALLOC_TF_RETIRED): its blocks were all free already.
+ * XALLOC_TF_RETIRED): its blocks were all free already. Inline: the
+ * call would cost a remote free more than the push itself.
  */
-static void free_remote(struct xalloc_cache *cache, struct xalloc_page *page,
-			void *first, void *last, unsigned int n)
+static __always_inline void free_remote(struct xalloc_cache *cache,
+					struct xalloc_page *page, void *first,
+					void *last, unsigned int n)
 {
 	unsigned long head = (xalloc_block_index(page, first) + 1) <<
 			     XALLOC_TF_HEAD_SHIFT;
@@ -127,7 +140,7 @@ static noinline void free_to_own_page(struct xalloc_cache *cache,
 		free_remote(cache, page, block, block, 1);
 		return;
 	}
-	heap->local_frees++;
+	xalloc_count_local_free(cache);
 	if (heap->busy || !cache->cached_max) {
 		xalloc_heap_free_to_page(cache, heap, page, block);
 		xalloc_heap_unlock(cache, flags);
@@ -141,37 +154,43 @@ static noinline void free_to_own_page(struct xalloc_cache *cache,
 }
 
 /*
- * Free a checked block. Its page is this CPU's only if nothing has given
- * it back since the lookup; within the claim nothing can (see struct
- * xalloc_heap), so the owner is read again there.
+ * Push a checked block of this CPU's @page on the object array, if this
+ * context may claim it and it has room. The block counts in its page's
+ * used, so only a double free racing with this one could have given the
+ * page back since the lookup: the owner is read again inside the claim,
+ * after which no interrupt touches the array.
  */
+static __always_inline bool free_to_array(struct xalloc_cache *cache,
+					  struct xalloc_page *page,
+					  void *block, int cpu)
+{
+	struct xalloc_heap *heap = xalloc_this_heap(cache);
+	unsigned int n;
+
+	if (unlikely(!xalloc_heap_claim(cache, heap)))
+		return false;
+	n = heap->nr_cached;
+	if (likely(n < cache->cached_max && READ_ONCE(page->cpu) == cpu)) {
+		heap->cached[n] = block;
+		heap->nr_cached = n + 1;
+		xalloc_heap_unclaim(cache, heap);
+		xalloc_count_local_free(cache);
+		return true;
+	}
+	xalloc_heap_unclaim(cache, heap);
+	return false;
+}
+
+/* Free a checked block: to the array, its own page, or remotely. */
 static __always_inline void free_block(struct xalloc_cache *cache,
 				       struct xalloc_page *page, void *block)
 {
 	int cpu = xalloc_this_cpu();
-	struct xalloc_heap *heap;
-	unsigned int n;
 
-	if (unlikely(READ_ONCE(page->cpu) != cpu)) {
+	if (unlikely(READ_ONCE(page->cpu) != cpu))
 		free_remote(cache, page, block, block, 1);
-		return;
-	}
-	/* Marked free: freeing it again is a double free. */
-	xalloc_block_set_next(cache, page, block, NULL);
-	heap = xalloc_this_heap(cache);
-	if (likely(xalloc_heap_claim(cache, heap))) {
-		n = heap->nr_cached;
-		if (likely(n < cache->cached_max &&
-			   READ_ONCE(page->cpu) == cpu)) {
-			heap->cached[n] = block;
-			heap->nr_cached = n + 1;
-			xalloc_heap_unclaim(cache, heap);
-			xalloc_count_local_free(cache);
-			return;
-		}
-		xalloc_heap_unclaim(cache, heap);
-	}
-	free_to_own_page(cache, page, block);
+	else if (unlikely(!free_to_array(cache, page, block, cpu)))
+		free_to_own_page(cache, page, block);
 }
 
 /* Free @obj, of @expected or, if NULL, of any cache. */
@@ -236,7 +255,7 @@ static void free_list_to_own_page(struct xalloc_cache *cache,
 		return;
 	}
 	heap = xalloc_this_heap(cache);
-	heap->local_frees += n;
+	xalloc_count_local_frees(cache, n);
 	/*
 	 * All but the head go on local_free as one list; the head goes the
 	 * usual way, where full and empty pages settle.
@@ -253,19 +272,28 @@ static void free_list_to_own_page(struct xalloc_cache *cache,
 	xalloc_heap_unlock(cache, flags);
 }
 
+/* Is @obj in @page? @page's segment is mapped; @obj's may not be. */
+static bool same_page(const void *obj, struct xalloc_page *page)
+{
+	return xalloc_segment_of(obj) == xalloc_segment_of(page) &&
+	       xalloc_page_of_block(obj) == page;
+}
+
 /*
- * Free the pointers at the head of @p whose blocks share the first one's
- * page, chained as one list. Pointers that are refused are skipped; a
- * pointer of another page ends the run.
+ * Free the pointers at the head of @p: blocks of this CPU's pages go to
+ * the object array while it has room; the others, as long as they share
+ * a page, are chained as one list and pushed at once. Pointers that are
+ * refused are skipped; a block of another page ends the run.
  *
  * Return: the number of pointers consumed.
  */
 static size_t free_bulk_run(struct xalloc_cache *expected, void **p,
 			    size_t nr)
 {
-	struct xalloc_page *page = NULL, *pg;
-	struct xalloc_cache *cache, *c;
+	struct xalloc_page *page = NULL, *known = NULL, *pg;
+	struct xalloc_cache *cache, *c, *known_cache = NULL;
 	void *first = NULL, *last = NULL;
+	int cpu = xalloc_this_cpu();
 	unsigned int n = 0;
 	size_t i;
 
@@ -274,25 +302,40 @@ static size_t free_bulk_run(struct xalloc_cache *expected, void **p,
 
 		if (!obj)
 			continue;
-		if (page && (xalloc_segment_of(obj) != xalloc_segment_of(page) ||
-			     xalloc_page_of_block(obj) != page))
+		if (page && !same_page(obj, page))
 			break;
-		pg = object_page(obj, expected, &c);
-		if (!pg || !free_checks(c, pg, obj))
+		/*
+		 * A block of the page just looked up needs no registry
+		 * lookup: in this CPU section the page stays with its cache.
+		 */
+		if (known && same_page(obj, known) &&
+		    xalloc_page_holds_block(known, obj)) {
+			pg = known;
+			c = known_cache;
+		} else {
+			pg = object_page(obj, expected, &c);
+			if (!pg)
+				continue;
+			known = pg;
+			known_cache = c;
+		}
+		if (!free_checks(c, pg, obj))
+			continue;
+		if (READ_ONCE(pg->cpu) == cpu && free_to_array(c, pg, obj, cpu))
 			continue;
 		if (!page) {
 			page = pg;
 			cache = c;
 			last = obj;
 		}
-		/* Also marks it free, for a later pointer to the same block. */
+		/* Still marked free, for a later pointer to the same block. */
 		xalloc_block_set_next(cache, page, obj, first);
 		first = obj;
 		n++;
 	}
 	if (!n)
 		return i;
-	if (READ_ONCE(page->cpu) == xalloc_this_cpu())
+	if (READ_ONCE(page->cpu) == cpu)
 		free_list_to_own_page(cache, page, first, last, n);
 	else
 		free_remote(cache, page, first, last, n);
@@ -305,8 +348,9 @@ static size_t free_bulk_run(struct xalloc_cache *expected, void **p,
  * @nr: how many
  * @p: the objects; NULL entries are skipped
  *
- * Runs of objects of one page are freed with one push: to the page's
- * local_free on its owner CPU, to its thread_free with one
+ * Objects of this CPU's pages go to its object array while it has room;
+ * runs of other objects of one page are freed with one push: to the
+ * page's local_free on its owner CPU, to its thread_free with one
  * compare-and-swap elsewhere. Pointers that are not objects of @cache are
  * reported and ignored, as by xalloc_cache_free().
  *
@@ -321,9 +365,11 @@ void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p)
 					nr);
 		return;
 	}
-	xalloc_cpu_enter();
-	while (i < nr)
-		i += free_bulk_run(cache, p + i, nr - i);
-	xalloc_cpu_exit();
+	while (i < nr) {
+		xalloc_cpu_enter();
+		i += free_bulk_run(cache, p + i,
+				   min_t(size_t, nr - i, XALLOC_BULK_CHUNK));
+		xalloc_cpu_exit();
+	}
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_free_bulk);

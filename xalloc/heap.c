@@ -110,7 +110,7 @@ bool xalloc_heap_retire_page(struct xalloc_heap *heap,
  *
  * Pushes @block on local_free and decrements used at once. A full page
  * has room again; an empty one goes back to its segment, unless it is the
- * current page or a fast path is under way (see struct xalloc_heap).
+ * current page.
  */
 void xalloc_heap_free_to_page(struct xalloc_cache *cache,
 			      struct xalloc_heap *heap,
@@ -124,7 +124,7 @@ void xalloc_heap_free_to_page(struct xalloc_cache *cache,
 		xalloc_page_clear_full(page);
 		heap_page_unfull(heap, page);
 	}
-	if (!page->used && page != heap->current_page && !heap->busy)
+	if (!page->used && page != heap->current_page)
 		xalloc_heap_retire_page(heap, page);
 }
 

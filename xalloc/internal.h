@@ -84,7 +84,7 @@ xalloc_page_of_block(const void *block)
  * @obj: a pointer that may or may not come from xalloc
  *
  * Reads nothing at @obj's address unless the registry says a segment is
- * mapped there. Call it in a free section, so the segment stays mapped
+ * mapped there. Call it in a CPU section, so the segment stays mapped
  * while the descriptor is used. Inline, as xalloc_page_holds_block():
  * every free runs both.
  *
@@ -216,6 +216,19 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
 			(unsigned long)page->capacity * page->block_size;
 }
 
+/*
+ * Could @next, decoded from the free pointer of @block, be what a free
+ * block of @page holds: the end of a list or another block of the page?
+ * A pointer out of the segment is refused first, with no multiply.
+ */
+static __always_inline bool xalloc_free_pointer_fits(struct xalloc_page *page,
+						     const void *block,
+						     const void *next)
+{
+	return !next || (xalloc_segment_of(next) == xalloc_segment_of(block) &&
+			 xalloc_page_holds_block(page, next));
+}
+
 /**
  * xalloc_block_looks_free() - is @block on one of @page's free lists?
  * @cache: the cache of @page
@@ -234,9 +247,8 @@ static inline bool xalloc_block_looks_free(const struct xalloc_cache *cache,
 					   struct xalloc_page *page,
 					   void *block)
 {
-	void *next = xalloc_block_next(cache, page, block);
-
-	return !next || xalloc_page_holds_block(page, next);
+	return xalloc_free_pointer_fits(page, block,
+					xalloc_block_next(cache, page, block));
 }
 
 void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
@@ -332,6 +344,8 @@ void xalloc_report_refused_free(const void *obj,
 				struct xalloc_page *page);
 
 /* alloc.c */
+#define XALLOC_BULK_CHUNK	32	/* see alloc_bulk_from_pages() */
+
 void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 			      unsigned long *flags);
 

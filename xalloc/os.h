@@ -5,9 +5,10 @@
  * Everything the allocator core needs from its host goes through this
  * header: segment memory, per-CPU heaps and their locks, the atomics of
  * remote frees, deferred work, running a function on every CPU, and
- * printing. The core (segment.c, page.c, heap.c, cache.c) includes no other
- * kernel header, so it can be rebuilt on top of another implementation of
- * this file, outside the kernel.
+ * printing. The core (alloc.c, free.c, heap.c, visit.c, page.c, segment.c,
+ * cache.c, report.c, debug.c) includes no other kernel header, so it can be
+ * rebuilt on top of another implementation of this file, outside the
+ * kernel.
  */
 #ifndef _XALLOC_OS_H
 #define _XALLOC_OS_H
@@ -49,6 +50,11 @@
 	pr_warn_ratelimited("xalloc: " fmt, ##__VA_ARGS__)
 #define xalloc_err_ratelimited(fmt, ...) \
 	pr_err_ratelimited("xalloc: " fmt, ##__VA_ARGS__)
+/* One rate limit shared by several call sites. */
+#define XALLOC_DEFINE_RATELIMIT(name) \
+	DEFINE_RATELIMIT_STATE(name, DEFAULT_RATELIMIT_INTERVAL, \
+			       DEFAULT_RATELIMIT_BURST)
+#define xalloc_ratelimit(state)		__ratelimit(state)
 
 #define xalloc_swab(word)		swab(word)
 #define xalloc_os_random_long()		get_random_long()
@@ -142,10 +148,20 @@ static __always_inline void xalloc_os_unclaim(unsigned int *busy)
 #define xalloc_heap_assert_locked(heap)	lockdep_assert_held(&(heap)->lock)
 #define xalloc_this_heap(cache)		this_cpu_ptr((cache)->heaps)
 #define xalloc_cpu_heap(cache, cpu)	per_cpu_ptr((cache)->heaps, cpu)
-/* Bump a counter of this CPU's heap: one instruction, interrupt-safe. */
+/*
+ * Bump a counter of this CPU's heap, atomically with respect to this CPU:
+ * one instruction on x86, interrupts off around it elsewhere. Every bump
+ * goes through these, in the fast paths and under the heap lock alike,
+ * since on PREEMPT_RT a task holding the lock can be preempted by one
+ * that bumps the same counter in a fast path.
+ */
 #define xalloc_count_alloc(cache)	this_cpu_inc((cache)->heaps->allocs)
+#define xalloc_count_allocs(cache, n)	this_cpu_add((cache)->heaps->allocs, n)
+#define xalloc_count_alloc_fail(cache)	this_cpu_inc((cache)->heaps->alloc_fails)
 #define xalloc_count_local_free(cache) \
 	this_cpu_inc((cache)->heaps->local_frees)
+#define xalloc_count_local_frees(cache, n) \
+	this_cpu_add((cache)->heaps->local_frees, n)
 #define xalloc_count_remote_frees(cache, n) \
 	this_cpu_add((cache)->heaps->remote_frees, n)
 

@@ -2,8 +2,9 @@
 /*
  * Pages and their three free lists.
  *
- * A page hands out blocks from @free. Its owner CPU frees into @local_free
- * and decrements @used at once. Any other CPU pushes onto the atomic
+ * A page hands out blocks from @free. Its owner CPU's frees reach
+ * @local_free, through the CPU's object array, and decrement @used as they
+ * do. Any other CPU pushes onto the atomic
  * @thread_free and leaves @used alone: the owner pays for remote frees
  * later, in bulk, when it collects @thread_free and subtracts what it
  * found. So @used counts the live blocks plus those on @thread_free, and at
@@ -160,8 +161,7 @@ static void *page_walk_next(struct xalloc_page *page, void *block)
  * Take the remote frees: swap the list out, keeping the flag bits, then
  * put it in front of local_free. The owner settles what remote CPUs could
  * not: used drops by the number of blocks taken, which the word counts.
- * The list is walked only to splice it to a local_free that is not empty
- * (the allocation slow path finds it empty: the fast path has taken it).
+ * The list is walked only to splice it to a local_free that is not empty.
  */
 static unsigned int page_collect_thread_free(struct xalloc_page *page)
 {

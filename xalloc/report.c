@@ -11,8 +11,7 @@
  */
 #include "internal.h"
 
-static DEFINE_RATELIMIT_STATE(report_ratelimit, DEFAULT_RATELIMIT_INTERVAL,
-			      DEFAULT_RATELIMIT_BURST);
+static XALLOC_DEFINE_RATELIMIT(report_ratelimit);
 
 static void report_count(enum xalloc_report_kind kind,
 			 struct xalloc_cache *cache, unsigned long count)
@@ -44,7 +43,7 @@ void xalloc_report(enum xalloc_report_kind kind, struct xalloc_cache *cache,
 	int len = 0;
 
 	report_count(kind, cache, count);
-	if (kind != XALLOC_REPORT_INCONSISTENT && !__ratelimit(&report_ratelimit))
+	if (kind != XALLOC_REPORT_INCONSISTENT && !xalloc_ratelimit(&report_ratelimit))
 		return;
 	if (obj)
 		len = scnprintf(where, sizeof(where), ": object %p", obj);

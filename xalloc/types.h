@@ -23,8 +23,8 @@
  *           cache->abandoned_lock
  *           the segment pool's lock (segment.c)
  *
- * The fast paths take no lock: they claim their CPU's object array (see
- * struct xalloc_heap). A remote free takes no lock either: one
+ * The fast paths take no lock but on PREEMPT_RT: they claim their CPU's
+ * object array (see struct xalloc_heap). A remote free takes no lock: one
  * compare-and-swap on the page's thread_free word.
  */
 #ifndef _XALLOC_TYPES_H
@@ -238,32 +238,32 @@ struct xalloc_segment {
  *
  * The object array is the fast path. Its blocks are free, marked so (their
  * free pointer encodes the end of a list, so that freeing one again is
- * refused as a double free), and counted in their pages' used: to a page,
+ * refused as a double free, and a write into one after its free is found
+ * when it leaves the array), and counted in their pages' used: to a page,
  * a block in the array is still allocated. Every visit of the heap (stats,
- * collect, validate, shrink, teardown, CPU offline) first gives them back
- * to their pages, so the counters read at quiescence are the pages'
- * invariants exactly.
+ * collect, validate, shrink, teardown) and a CPU going offline first give
+ * them back to their pages, so the counters read at quiescence are the
+ * pages' invariants exactly.
  *
  * Reentrancy (not PREEMPT_RT). The fast paths run with preemption off and
  * interrupts on, so an interrupt may land in the middle of one and
  * allocate or free on the same heap. A fast path claims @cached by setting
- * @busy, and touches nothing else of the heap; the counters it bumps are
- * bumped with this_cpu_inc(), one instruction an interrupt cannot split.
+ * @busy, and touches nothing else of the heap but its counters, which are
+ * bumped with this_cpu_inc() and friends, atomic with respect to this CPU.
  * An interrupt that finds @busy set leaves @cached alone and works on the
- * pages under the heap lock; since an interrupt runs to completion before
- * the code it interrupted resumes, that code finds the heap as it left it,
- * and @busy never needs an atomic operation. The heap lock disables
- * interrupts, so nothing interleaves with the page path. While @busy is
- * set, the page path does not give pages back either: the fast free may
- * be about to push a block of one. On PREEMPT_RT interrupts are threads,
- * and the heap lock is a per-CPU lock that the fast path takes instead of
- * setting @busy.
+ * pages under the heap lock. Since an interrupt runs to its end before the
+ * code it interrupted resumes, that code finds @cached as it left it, and
+ * @busy needs no atomic operation. The heap lock disables interrupts, so
+ * nothing interleaves with the page path. On PREEMPT_RT interrupts are
+ * threads and another task may run on this CPU mid-path, so the claim is
+ * the heap lock (a per-CPU sleeping lock) instead of @busy.
  *
  * Owners: @busy, @nr_cached and @cached are the CPU's: touched under @busy
- * or under the heap lock with @busy clear. @allocs, @local_frees and
- * @remote_frees are the CPU's, bumped with this_cpu_inc() or under the
- * lock. @unfull is a lock-free list that remote frees push to and the
- * owner drains. The rest is under the heap lock.
+ * or under the heap lock with @busy clear. @allocs, @alloc_fails,
+ * @local_frees and @remote_frees are the CPU's, bumped only with
+ * this_cpu_inc() and this_cpu_add(). @unfull is a lock-free list that
+ * remote frees push to and the owner drains. The rest is under the heap
+ * lock.
  */
 struct xalloc_heap {
 	unsigned int busy;

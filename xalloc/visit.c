@@ -45,6 +45,21 @@ static long heap_visit_on_cpu(void *data)
 }
 
 /*
+ * A heap of an offline CPU: nothing runs there to race with. Its array is
+ * empty if the CPU went offline while @cache was on the hotplug list, but
+ * a cache being destroyed has left that list.
+ */
+static void visit_offline_heap(struct xalloc_cache *cache, int cpu,
+			       void (*fn)(struct xalloc_heap *heap, void *arg),
+			       void *arg)
+{
+	struct xalloc_heap *heap = xalloc_cpu_heap(cache, cpu);
+
+	xalloc_heap_flush(cache, heap, heap->nr_cached);
+	fn(heap, arg);
+}
+
+/*
  * Run @fn on every heap of @cache. An online CPU's heap is visited on that
  * CPU, since only its owner may touch it; an offline CPU's heap has no
  * owner running and is visited from here (it is empty once abandoned).
@@ -71,7 +86,7 @@ static void heaps_visit(struct xalloc_cache *cache,
 		if (xalloc_cpu_online(cpu))
 			xalloc_os_run_on_cpu(cpu, heap_visit_on_cpu, &visit);
 		else
-			fn(xalloc_cpu_heap(cache, cpu), arg);
+			visit_offline_heap(cache, cpu, fn, arg);
 	}
 	/*
 	 * Nobody owns the abandoned pages: under the lock, no CPU can adopt
