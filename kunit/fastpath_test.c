@@ -171,6 +171,53 @@ static void write_into_the_array_is_found(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
+struct written_ctx {
+	struct uaf_ctx uaf;
+	void *again;
+};
+
+static long write_then_alloc_on(void *arg)
+{
+	struct written_ctx *ctx = arg;
+	long ret = alloc_two_free_one_on(&ctx->uaf);
+
+	if (ret)
+		return ret;
+	/* obj is on top of the array: the next allocation pops it. */
+	*(unsigned long *)ctx->uaf.obj = 0x1234;
+	ctx->again = xalloc_cache_alloc(ctx->uaf.cache, GFP_KERNEL);
+	return 0;
+}
+
+/*
+ * A block written to in the array is not handed out: its mark is checked
+ * as it leaves. Bug: the mark was not checked on the way out, so the
+ * block went back into use, and a double free of it passed.
+ */
+static void written_array_block_is_not_handed_out(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_arraypop", 64, 0, 0,
+					       NULL);
+	struct written_ctx ctx = { .uaf.cache = cache };
+	struct xalloc_cache_stats st;
+
+	KUNIT_ASSERT_EQ(test, 0L,
+			xt_run_on(cpumask_first(cpu_online_mask),
+				  write_then_alloc_on, &ctx));
+	KUNIT_ASSERT_NOT_NULL(test, ctx.again);
+	KUNIT_EXPECT_PTR_NE(test, ctx.again, ctx.uaf.obj);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	/* keep, again, and the written block, kept out of circulation */
+	KUNIT_EXPECT_EQ(test, st.used, 3UL);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
+	xalloc_cache_free(cache, ctx.uaf.keep);
+	xalloc_cache_free(cache, ctx.again);
+	xalloc_cache_collect(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 1UL);
+}
+
 /*
  * Reading the counters gives the array's blocks back to their pages: the
  * counters are the pages' own, used included.
@@ -348,6 +395,7 @@ static struct kunit_case fastpath_cases[] = {
 	KUNIT_CASE(double_free_into_the_array_is_refused),
 	KUNIT_CASE(counters_see_through_the_array),
 	KUNIT_CASE(write_into_the_array_is_found),
+	KUNIT_CASE(written_array_block_is_not_handed_out),
 	KUNIT_CASE(bulk_alloc_and_free),
 	KUNIT_CASE(bulk_free_refuses_bad_pointers),
 	KUNIT_CASE(remote_bulk_free_is_collected),
