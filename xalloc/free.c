@@ -89,12 +89,10 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
  * thread_free with one compare-and-swap. If the page was on its owner's
  * full list, the same swap flags it queued, and the page goes on the owner
  * heap's unfull list. A page being given back refuses the push (see
- * XALLOC_TF_RETIRED): its blocks were all free already. Inline: the
- * call would cost a remote free more than the push itself.
+ * XALLOC_TF_RETIRED): its blocks were all free already.
  */
-static __always_inline void free_remote(struct xalloc_cache *cache,
-					struct xalloc_page *page, void *first,
-					void *last, unsigned int n)
+static void free_remote(struct xalloc_cache *cache, struct xalloc_page *page,
+			void *first, void *last, unsigned int n)
 {
 	unsigned long head = (xalloc_block_index(page, first) + 1) <<
 			     XALLOC_TF_HEAD_SHIFT;
