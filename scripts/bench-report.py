@@ -165,9 +165,11 @@ def collect(logs):
         ioa = config.get("init_on_alloc", "?")
         if config.get("label") == "icount":
             ioa += "/icount"
+            facts["icount_config"] = config
+        else:
+            facts["config"] = config
         boots[ioa] = boots.get(ioa, 0) + 1
         facts.update(guest)
-        facts["config"] = config
         group = data.setdefault(ioa, {})
         for fields in rows:
             scenario, size, alloc = row_key(fields)
@@ -361,9 +363,15 @@ def markdown(med, data, boots, facts, ideal, args):
     lines += host_load_lines(args.host_load)
     lines.append(f"- guest clocksource: {facts.get('clocksource', '?')}; "
                  f"online CPUs: {config.get('cpus', '?')}")
-    params = " ".join(f"{k}={v}" for k, v in config.items()
-                      if k not in ("init_on_alloc", "init_on_free", "cpus"))
+    skip = ("label", "init_on_alloc", "init_on_free", "cpus")
+    params = " ".join(f"{k}={v}" for k, v in config.items() if k not in skip)
     lines.append(f"- parameters: {params}")
+    icount = facts.get("icount_config")
+    if icount:
+        params = " ".join(f"{k}={v}" for k, v in icount.items()
+                          if k not in skip)
+        lines.append(f"- instruction-count boots: {icount.get('cpus', '?')}"
+                     f" online CPU, parameters: {params}")
     timer = {}
     for group in med.values():
         for key, value in group.items():
