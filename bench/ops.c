@@ -268,37 +268,58 @@ static void *floor_create(const char *name, unsigned int size,
 	return fc;
 }
 
-void *bench_floor_alloc(void *cache, gfp_t gfp)
+/* The stack's work, the same under both floors' protections. */
+static __always_inline void *floor_pop(struct floor_cache *fc)
 {
-	struct floor_cache *fc = cache;
-	struct floor_stack *st;
-	unsigned long flags;
-	void *obj = NULL;
+	struct floor_stack *st = this_cpu_ptr(fc->stacks);
 
-	might_alloc(gfp);
-	local_irq_save(flags);
-	st = this_cpu_ptr(fc->stacks);
-	if (likely(st->top))
-		obj = st->slots[--st->top];
-	local_irq_restore(flags);
+	return likely(st->top) ? st->slots[--st->top] : NULL;
+}
+
+static __always_inline void floor_push(struct floor_cache *fc, void *obj)
+{
+	struct floor_stack *st = this_cpu_ptr(fc->stacks);
+
+	/* Cannot overflow: a stack has room for every object. */
+	if (likely(st->top < st->cap))
+		st->slots[st->top++] = obj;
+}
+
+/* What the other allocators do around their own work. */
+static __always_inline void *floor_done_alloc(struct floor_cache *fc,
+					      void *obj, gfp_t gfp)
+{
 	if (obj && want_init_on_alloc(gfp))
 		memset(obj, 0, fc->size);
 	return obj;
 }
 
-void bench_floor_free(void *cache, void *obj)
+static __always_inline void floor_start_free(struct floor_cache *fc,
+					     void *obj)
 {
-	struct floor_cache *fc = cache;
-	struct floor_stack *st;
-	unsigned long flags;
-
 	if (want_init_on_free())
 		memset(obj, 0, fc->size);
+}
+
+void *bench_floor_alloc(void *cache, gfp_t gfp)
+{
+	unsigned long flags;
+	void *obj;
+
+	might_alloc(gfp);
 	local_irq_save(flags);
-	st = this_cpu_ptr(fc->stacks);
-	/* Cannot overflow: a stack has room for every object. */
-	if (likely(st->top < st->cap))
-		st->slots[st->top++] = obj;
+	obj = floor_pop(cache);
+	local_irq_restore(flags);
+	return floor_done_alloc(cache, obj, gfp);
+}
+
+void bench_floor_free(void *cache, void *obj)
+{
+	unsigned long flags;
+
+	floor_start_free(cache, obj);
+	local_irq_save(flags);
+	floor_push(cache, obj);
 	local_irq_restore(flags);
 }
 
@@ -312,32 +333,20 @@ const struct bench_ops bench_floor_ops = {
 
 void *bench_pfloor_alloc(void *cache, gfp_t gfp)
 {
-	struct floor_cache *fc = cache;
-	struct floor_stack *st;
-	void *obj = NULL;
+	void *obj;
 
 	might_alloc(gfp);
 	preempt_disable();
-	st = this_cpu_ptr(fc->stacks);
-	if (likely(st->top))
-		obj = st->slots[--st->top];
+	obj = floor_pop(cache);
 	preempt_enable();
-	if (obj && want_init_on_alloc(gfp))
-		memset(obj, 0, fc->size);
-	return obj;
+	return floor_done_alloc(cache, obj, gfp);
 }
 
 void bench_pfloor_free(void *cache, void *obj)
 {
-	struct floor_cache *fc = cache;
-	struct floor_stack *st;
-
-	if (want_init_on_free())
-		memset(obj, 0, fc->size);
+	floor_start_free(cache, obj);
 	preempt_disable();
-	st = this_cpu_ptr(fc->stacks);
-	if (likely(st->top < st->cap))
-		st->slots[st->top++] = obj;
+	floor_push(cache, obj);
 	preempt_enable();
 }
 
