@@ -159,7 +159,7 @@ void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 /*
  * Fill the object array from the current page, as far as its free lists
  * go without collecting: the batch is bounded, and the next slow path does
- * the rest. Each block is marked free (see struct xalloc_heap).
+ * the rest. Each block is marked (see xalloc_block_mark_cached()).
  */
 static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap)
 {
@@ -172,7 +172,7 @@ static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap)
 		block = page_pop_own(cache, page);
 		if (!block)
 			break;
-		xalloc_block_set_next(cache, page, block, NULL);
+		xalloc_block_mark_cached(cache, page, block);
 		heap->cached[heap->nr_cached++] = block;
 	}
 }
@@ -202,18 +202,10 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 	return block;
 }
 
-/*
- * A block of the array whose mark no longer decodes was written to after
- * its free: report it and keep it out of circulation, counted as used
- * (the writer may still hold it). A double free of it would otherwise
- * pass, the mark gone, and hand it out twice.
- */
 static noinline void alloc_drop_written_block(struct xalloc_cache *cache,
 					      void *block)
 {
-	xalloc_report(XALLOC_REPORT_CORRUPTION, cache,
-		      xalloc_page_of_block(block), block, 1,
-		      "free object written to (use after free): its free pointer was overwritten; not handed out");
+	xalloc_heap_drop_cached(cache, xalloc_page_of_block(block), block);
 }
 
 /* Pop the object array, if this context may claim it and it has a block. */
@@ -232,8 +224,9 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 		xalloc_heap_unclaim(cache, heap);
 	}
 	if (likely(block) &&
-	    unlikely(xalloc_block_next(cache, xalloc_page_of_block(block),
-				       block))) {
+	    unlikely(!xalloc_block_marked_cached(cache,
+						 xalloc_page_of_block(block),
+						 block))) {
 		alloc_drop_written_block(cache, block);
 		block = NULL;
 	}
@@ -327,21 +320,22 @@ static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
 		xalloc_heap_unclaim(cache, heap);
 	}
 	for (i = 0, got = 0; i < n; i++) {
-		if (unlikely(xalloc_block_next(cache,
-					       xalloc_page_of_block(p[i]),
-					       p[i]))) {
-			alloc_drop_written_block(cache, p[i]);
+		void *block = p[i];
+		struct xalloc_page *page = xalloc_page_of_block(block);
+
+		if (unlikely(!xalloc_block_marked_cached(cache, page, block))) {
+			alloc_drop_written_block(cache, block);
 			continue;
 		}
-		xalloc_block_clear_next(cache, p[i]);
-		p[got++] = p[i];
+		xalloc_block_clear_next(cache, block);
+		p[got++] = block;
 	}
 	xalloc_count_allocs(cache, got);
 	return got;
 }
 
 /*
- * Fill @p with @nr blocks from the pages, XALLOC_BULK_CHUNK at a time
+ * Fill @p with @nr blocks from the pages, xalloc_bulk_chunk() at a time
  * under the heap lock, so that interrupts are not held off for a whole
  * batch of any size (nor preemption: a bulk free frees as many per CPU
  * section). Called in a CPU section, which it leaves between chunks.
@@ -354,7 +348,7 @@ static size_t alloc_bulk_from_pages(struct xalloc_cache *cache, gfp_t gfp,
 	size_t i = 0, end;
 
 	while (i < nr) {
-		end = min_t(size_t, nr, i + XALLOC_BULK_CHUNK);
+		end = min_t(size_t, nr, i + xalloc_bulk_chunk(cache));
 		xalloc_heap_lock(cache, flags);
 		for (; i < end; i++) {
 			p[i] = xalloc_heap_alloc_block(cache, gfp, &flags);
@@ -382,7 +376,7 @@ static size_t alloc_bulk_from_pages(struct xalloc_cache *cache, gfp_t gfp,
  *
  * All or none, as kmem_cache_alloc_bulk(): on failure the objects already
  * taken are freed again. The object array gives what it holds, in one
- * claim; the pages give the rest, XALLOC_BULK_CHUNK blocks per section
+ * claim; the pages give the rest, xalloc_bulk_chunk() blocks per section
  * under the heap lock.
  *
  * Context: as xalloc_cache_alloc().

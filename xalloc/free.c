@@ -58,9 +58,9 @@ cache_want_init_on_free(struct xalloc_cache *cache)
 /*
  * May @obj be freed? The cheap double-free check comes before anything
  * writes to the block: zeroing or poisoning it would erase the evidence.
- * Then the block is marked free, its free pointer the encoded end of a
- * list, so that freeing it again is refused (the lists it may join next
- * write their own pointer over the mark). The key is computed once.
+ * Then the block is marked as the object array holds it, so that freeing
+ * it again is refused (the lists it may join instead write their own
+ * pointer over the mark). The key is computed once.
  */
 static __always_inline bool free_checks(struct xalloc_cache *cache,
 					struct xalloc_page *page, void *obj)
@@ -80,7 +80,7 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 	} else if (cache_want_init_on_free(cache)) {
 		memset(obj, 0, cache->object_size);
 	}
-	*word = key;
+	*word = key ^ (unsigned long)obj;	/* xalloc_block_mark_cached() */
 	return true;
 }
 
@@ -366,7 +366,7 @@ void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p)
 	while (i < nr) {
 		xalloc_cpu_enter();
 		i += free_bulk_run(cache, p + i,
-				   min_t(size_t, nr - i, XALLOC_BULK_CHUNK));
+				   min_t(size_t, nr - i, xalloc_bulk_chunk(cache)));
 		xalloc_cpu_exit();
 	}
 }

@@ -129,15 +129,33 @@ void xalloc_heap_free_to_page(struct xalloc_cache *cache,
 }
 
 /**
+ * xalloc_heap_drop_cached() - keep a block of the array out of use
+ * @cache: the cache
+ * @page: the page of @block
+ * @block: a block leaving the object array without its mark
+ *
+ * Its mark was overwritten: written to after its free (or a copy of a
+ * block freed twice after such a write, whose other copy has left the
+ * array already). Reported and counted as a corruption, and kept out of
+ * use, counted in used: the writer may still hold it, and handing it
+ * out, or putting it on a list, could hand it out twice.
+ */
+void xalloc_heap_drop_cached(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block)
+{
+	xalloc_report(XALLOC_REPORT_CORRUPTION, cache, page, block, 1,
+		      "free object written to (use after free) in the CPU's array; kept out of use");
+}
+
+/**
  * xalloc_heap_flush() - give the oldest blocks of the object array back
  * @cache: the cache
  * @heap: a heap of @cache, under its lock with no fast path under way, or
  *        the heap of a dead CPU
  * @n: how many, at most @heap->nr_cached
  *
- * Each block goes back to its page as an owner's free. A block whose
- * free-pointer mark was overwritten while it sat in the array was written
- * to after its free: reported and counted, as a broken free list is.
+ * Each block goes back to its page as an owner's free, but for one whose
+ * mark is gone (see xalloc_heap_drop_cached()).
  */
 void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 		       unsigned int n)
@@ -154,11 +172,10 @@ void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 		void *block = heap->cached[i];
 		struct xalloc_page *page = xalloc_page_of_block(block);
 
-		if (unlikely(xalloc_block_next(cache, page, block)))
-			xalloc_report(XALLOC_REPORT_CORRUPTION, cache, page,
-				      block, 1,
-				      "free object written to (use after free): its free pointer was overwritten");
-		xalloc_heap_free_to_page(cache, heap, page, block);
+		if (likely(xalloc_block_marked_cached(cache, page, block)))
+			xalloc_heap_free_to_page(cache, heap, page, block);
+		else
+			xalloc_heap_drop_cached(cache, page, block);
 	}
 	heap->nr_cached -= n;
 	memmove(heap->cached, heap->cached + n,

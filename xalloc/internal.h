@@ -251,6 +251,27 @@ static inline bool xalloc_block_looks_free(const struct xalloc_cache *cache,
 					xalloc_block_next(cache, page, block));
 }
 
+/*
+ * The mark of a free block held in a CPU's object array: its free pointer
+ * encodes the block itself. No list points a block at itself, so a block
+ * that left the array for a list, or was written to, no longer carries
+ * it; and xalloc_block_looks_free() takes it for a free block, so a second
+ * free is refused.
+ */
+static inline void xalloc_block_mark_cached(const struct xalloc_cache *cache,
+					    const struct xalloc_page *page,
+					    void *block)
+{
+	xalloc_block_set_next(cache, page, block, block);
+}
+
+static inline bool
+xalloc_block_marked_cached(const struct xalloc_cache *cache,
+			   const struct xalloc_page *page, void *block)
+{
+	return xalloc_block_next(cache, page, block) == block;
+}
+
 void *xalloc_page_free_list_broken(struct xalloc_page *page, void *block,
 				   void *next);
 void *xalloc_page_try_alloc(struct xalloc_page *page);
@@ -312,6 +333,8 @@ bool xalloc_heap_retire_page(struct xalloc_heap *heap,
 void xalloc_heap_free_to_page(struct xalloc_cache *cache,
 			      struct xalloc_heap *heap,
 			      struct xalloc_page *page, void *block);
+void xalloc_heap_drop_cached(struct xalloc_cache *cache,
+			     struct xalloc_page *page, void *block);
 void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 		       unsigned int n);
 void xalloc_heap_abandon_prepare(struct xalloc_cache *cache, int cpu);
@@ -344,7 +367,18 @@ void xalloc_report_refused_free(const void *obj,
 				struct xalloc_page *page);
 
 /* alloc.c */
-#define XALLOC_BULK_CHUNK	32	/* see alloc_bulk_from_pages() */
+/*
+ * Blocks a bulk call handles per locked section or CPU section: 32, and
+ * fewer large ones, so that zeroing, poisoning or carving them stays
+ * within about 64 KiB per section. Without a cache to tell the size (a
+ * bulk free of any cache's objects), one.
+ */
+static inline size_t xalloc_bulk_chunk(const struct xalloc_cache *cache)
+{
+	if (!cache)
+		return 1;
+	return clamp_t(size_t, SZ_64K / cache->block_size, 1, 32);
+}
 
 void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 			      unsigned long *flags);

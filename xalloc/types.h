@@ -236,9 +236,9 @@ struct xalloc_segment {
  * @remote_frees: frees by this CPU into pages of other CPUs
  * @unfull: full pages that a remote free made usable again
  *
- * The object array is the fast path. Its blocks are free, marked so (their
- * free pointer encodes the end of a list, so that freeing one again is
- * refused as a double free, and a write into one after its free is found
+ * The object array is the fast path. Its blocks are free, marked so (see
+ * xalloc_block_mark_cached(): freeing one again is refused as a double
+ * free, and one written to after its free is found, and kept out of use,
  * when it leaves the array), and counted in their pages' used: to a page,
  * a block in the array is still allocated. Every visit of the heap (stats,
  * collect, validate, shrink, teardown) and a CPU going offline first give
