@@ -202,12 +202,6 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 	return block;
 }
 
-static noinline void alloc_drop_written_block(struct xalloc_cache *cache,
-					      void *block)
-{
-	xalloc_heap_drop_cached(cache, xalloc_page_of_block(block), block);
-}
-
 /* Pop the object array, if this context may claim it and it has a block. */
 static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 {
@@ -223,17 +217,21 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 		}
 		xalloc_heap_unclaim(cache, heap);
 	}
-	if (likely(block) &&
-	    unlikely(!xalloc_block_marked_cached(cache,
-						 xalloc_page_of_block(block),
-						 block))) {
-		alloc_drop_written_block(cache, block);
-		block = NULL;
+	if (likely(block)) {
+		struct xalloc_page *page = xalloc_page_of_block(block);
+
+		if (unlikely(!xalloc_block_marked_cached(cache, page, block))) {
+			xalloc_heap_drop_cached(cache, page, block);
+			block = NULL;
+		}
 	}
 	return block;
 }
 
-/* As SLUB: zero for __GFP_ZERO, and for init_on_alloc but as above. */
+/*
+ * As SLUB: zero for __GFP_ZERO, and for init_on_alloc unless the cache
+ * keeps the contents of free objects (a constructor, debug poison).
+ */
 static __always_inline bool
 cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 {
@@ -324,7 +322,7 @@ static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
 		struct xalloc_page *page = xalloc_page_of_block(block);
 
 		if (unlikely(!xalloc_block_marked_cached(cache, page, block))) {
-			alloc_drop_written_block(cache, block);
+			xalloc_heap_drop_cached(cache, page, block);
 			continue;
 		}
 		xalloc_block_clear_next(cache, block);

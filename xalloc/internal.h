@@ -196,7 +196,7 @@ static inline void xalloc_block_set_next(const struct xalloc_cache *cache,
 
 /*
  * An allocated block keeps no encoded pointer, so that a free of it is
- * never mistaken for a double free (see xalloc_block_looks_free()).
+ * never mistaken for a double free (see xalloc_free_pointer_fits()).
  */
 static inline void xalloc_block_clear_next(const struct xalloc_cache *cache,
 					   void *block)
@@ -216,10 +216,21 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
 			(unsigned long)page->capacity * page->block_size;
 }
 
-/*
- * Could @next, decoded from the free pointer of @block, be what a free
- * block of @page holds: the end of a list or another block of the page?
- * A pointer out of the segment is refused first, with no multiply.
+/**
+ * xalloc_free_pointer_fits() - could @block be free, by its free pointer?
+ * @page: the page of @block, in use
+ * @block: a carved block of @page
+ * @next: what the free pointer of @block decodes to
+ *
+ * A free block's pointer decodes to the end of a list, to another block of
+ * its page, or, in an object array, to itself; an allocated block's was
+ * cleared at allocation, and whatever its user wrote over it decodes to
+ * one of these only by a chance of about one in 2^48, since the key is
+ * secret. So a true answer at a free means a double free (or a stray
+ * write that forged a free pointer, equally worth refusing). A pointer
+ * out of the segment is refused first, with no multiply.
+ *
+ * Return: true if @block looks free.
  */
 static __always_inline bool xalloc_free_pointer_fits(struct xalloc_page *page,
 						     const void *block,
@@ -229,34 +240,12 @@ static __always_inline bool xalloc_free_pointer_fits(struct xalloc_page *page,
 			 xalloc_page_holds_block(page, next));
 }
 
-/**
- * xalloc_block_looks_free() - is @block on one of @page's free lists?
- * @cache: the cache of @page
- * @page: the page of @block, in use
- * @block: a carved block of @page
- *
- * A free block's pointer decodes to the end of a list or to a block of its
- * page; an allocated block's was cleared at allocation, and whatever its
- * user wrote over it decodes to that only by a chance of about one in
- * 2^48, since the key is secret. So a true answer means a double free
- * (or a stray write that forged a free pointer, equally worth refusing).
- *
- * Return: true if @block looks free.
- */
-static inline bool xalloc_block_looks_free(const struct xalloc_cache *cache,
-					   struct xalloc_page *page,
-					   void *block)
-{
-	return xalloc_free_pointer_fits(page, block,
-					xalloc_block_next(cache, page, block));
-}
-
 /*
  * The mark of a free block held in a CPU's object array: its free pointer
  * encodes the block itself. No list points a block at itself, so a block
  * that left the array for a list, or was written to, no longer carries
- * it; and xalloc_block_looks_free() takes it for a free block, so a second
- * free is refused.
+ * it; and xalloc_free_pointer_fits() takes it for a free block, so a
+ * second free is refused.
  */
 static inline void xalloc_block_mark_cached(const struct xalloc_cache *cache,
 					    const struct xalloc_page *page,
