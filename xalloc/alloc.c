@@ -217,14 +217,11 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 		}
 		xalloc_heap_unclaim(cache, heap);
 	}
-	if (likely(block)) {
-		struct xalloc_page *page = xalloc_page_of_block(block);
-
-		if (unlikely(!xalloc_block_marked_cached(cache, page, block))) {
-			xalloc_heap_drop_cached(cache, page, block);
-			block = NULL;
-		}
-	}
+	if (likely(block) &&
+	    unlikely(!xalloc_cached_block_intact(cache,
+						 xalloc_page_of_block(block),
+						 block)))
+		block = NULL;
 	return block;
 }
 
@@ -321,10 +318,8 @@ static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
 		void *block = p[i];
 		struct xalloc_page *page = xalloc_page_of_block(block);
 
-		if (unlikely(!xalloc_block_marked_cached(cache, page, block))) {
-			xalloc_heap_drop_cached(cache, page, block);
+		if (unlikely(!xalloc_cached_block_intact(cache, page, block)))
 			continue;
-		}
 		xalloc_block_clear_next(cache, block);
 		p[got++] = block;
 	}

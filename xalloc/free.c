@@ -118,11 +118,22 @@ static void free_remote(struct xalloc_cache *cache, struct xalloc_page *page,
 }
 
 /*
+ * Under the heap lock: is @page still this CPU's page of @cache? With
+ * interrupts on since the lookup, one could have given it back (a double
+ * free racing with this one), and then the free is remote.
+ */
+static bool page_still_own(struct xalloc_cache *cache,
+			   struct xalloc_page *page)
+{
+	return READ_ONCE(page->cpu) == xalloc_this_cpu() &&
+	       READ_ONCE(page->cache) == cache;
+}
+
+/*
  * The owner's free when the object array is full or claimed: under the
  * heap lock, make room in the array by giving its oldest half back to the
  * pages, or, if it is claimed, push to the page's local_free. The page is
- * checked again: with interrupts on, one could have given it back (a
- * double free racing with this one), and then the free is remote.
+ * checked again (see page_still_own()).
  */
 static noinline void free_to_own_page(struct xalloc_cache *cache,
 				      struct xalloc_page *page, void *block)
@@ -132,8 +143,7 @@ static noinline void free_to_own_page(struct xalloc_cache *cache,
 
 	xalloc_heap_lock(cache, flags);
 	heap = xalloc_this_heap(cache);
-	if (unlikely(READ_ONCE(page->cpu) != xalloc_this_cpu() ||
-		     READ_ONCE(page->cache) != cache)) {
+	if (unlikely(!page_still_own(cache, page))) {
 		xalloc_heap_unlock(cache, flags);
 		free_remote(cache, page, block, block, 1);
 		return;
@@ -246,8 +256,7 @@ static void free_list_to_own_page(struct xalloc_cache *cache,
 	unsigned long flags;
 
 	xalloc_heap_lock(cache, flags);
-	if (unlikely(READ_ONCE(page->cpu) != xalloc_this_cpu() ||
-		     READ_ONCE(page->cache) != cache)) {
+	if (unlikely(!page_still_own(cache, page))) {
 		xalloc_heap_unlock(cache, flags);
 		free_remote(cache, page, first, last, n);
 		return;

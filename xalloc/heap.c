@@ -172,10 +172,8 @@ void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 		void *block = heap->cached[i];
 		struct xalloc_page *page = xalloc_page_of_block(block);
 
-		if (likely(xalloc_block_marked_cached(cache, page, block)))
+		if (xalloc_cached_block_intact(cache, page, block))
 			xalloc_heap_free_to_page(cache, heap, page, block);
-		else
-			xalloc_heap_drop_cached(cache, page, block);
 	}
 	heap->nr_cached -= n;
 	memmove(heap->cached, heap->cached + n,

@@ -326,6 +326,22 @@ void xalloc_heap_drop_cached(struct xalloc_cache *cache,
 			     struct xalloc_page *page, void *block);
 void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 		       unsigned int n);
+
+/*
+ * Does @block, of @page, leave the object array with its mark? If not, it
+ * is reported and kept out of use (see xalloc_heap_drop_cached()). Every
+ * way out of the array asks: a pop, a bulk take, a flush.
+ */
+static __always_inline bool
+xalloc_cached_block_intact(struct xalloc_cache *cache,
+			   struct xalloc_page *page, void *block)
+{
+	if (likely(xalloc_block_marked_cached(cache, page, block)))
+		return true;
+	xalloc_heap_drop_cached(cache, page, block);
+	return false;
+}
+
 void xalloc_heap_abandon_prepare(struct xalloc_cache *cache, int cpu);
 void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu);
 
