@@ -224,16 +224,27 @@ struct twice_ctx {
 	void *x, *y;
 };
 
-static long write_free_again_then_alloc_on(void *arg)
+/* Free obj, write into it, free it again: it sits twice in the array. */
+static long write_free_again_on(void *arg)
 {
-	struct twice_ctx *ctx = arg;
-	long ret = alloc_two_free_one_on(&ctx->uaf);
+	struct uaf_ctx *ctx = arg;
+	long ret = alloc_two_free_one_on(ctx);
 
 	if (ret)
 		return ret;
 	/* The write erases the mark, so the second free is not refused. */
-	*(unsigned long *)ctx->uaf.obj = 0x1234;
-	xalloc_cache_free(ctx->uaf.cache, ctx->uaf.obj);
+	*(unsigned long *)ctx->obj = 0x1234;
+	xalloc_cache_free(ctx->cache, ctx->obj);
+	return 0;
+}
+
+static long write_free_again_then_alloc_on(void *arg)
+{
+	struct twice_ctx *ctx = arg;
+	long ret = write_free_again_on(&ctx->uaf);
+
+	if (ret)
+		return ret;
 	ctx->x = xalloc_cache_alloc(ctx->uaf.cache, GFP_KERNEL);
 	ctx->y = xalloc_cache_alloc(ctx->uaf.cache, GFP_KERNEL);
 	return 0;
@@ -266,6 +277,34 @@ static void twice_freed_written_block_is_handed_out_once(struct kunit *test)
 	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
 	/* The dropped copy was a second pointer to a block counted once. */
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+}
+
+/*
+ * The same block, twice in the array, given back to its page: once. Bug:
+ * the mark was an encoded end of list, which the first copy, pushed on an
+ * empty local_free, carried again; the second copy went on the list too,
+ * pointing at itself, and used dropped below the live objects.
+ */
+static void twice_freed_written_block_is_flushed_once(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_arrayflush", 64, 0, 0,
+					       NULL);
+	struct uaf_ctx ctx = { .cache = cache };
+	struct xalloc_cache_stats st;
+
+	KUNIT_ASSERT_EQ(test, 0L,
+			xt_run_on(cpumask_first(cpu_online_mask),
+				  write_free_again_on, &ctx));
+	xalloc_cache_collect(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 1ULL);
+	/* keep is live; obj, freed, counts no more */
+	KUNIT_EXPECT_EQ(test, st.used, 1UL);
+	KUNIT_EXPECT_EQ(test, xalloc_cache_validate(cache), 0UL);
+	xalloc_cache_free(cache, ctx.keep);
+	xalloc_cache_collect(cache);
+	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
@@ -448,6 +487,7 @@ static struct kunit_case fastpath_cases[] = {
 	KUNIT_CASE(write_into_the_array_is_found),
 	KUNIT_CASE(written_array_block_is_not_handed_out),
 	KUNIT_CASE(twice_freed_written_block_is_handed_out_once),
+	KUNIT_CASE(twice_freed_written_block_is_flushed_once),
 	KUNIT_CASE(bulk_alloc_and_free),
 	KUNIT_CASE(bulk_free_refuses_bad_pointers),
 	KUNIT_CASE(remote_bulk_free_is_collected),
