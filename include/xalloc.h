@@ -80,13 +80,25 @@ struct xalloc_cache_stats {
 /**
  * struct xalloc_segment_stats - segments held by xalloc, all caches together
  * @segments: segments mapped
- * @empty: segments with no page in use (the ready reserve)
+ * @empty: segments with no page in use
  * @bytes: bytes of virtual memory those segments span
+ * @held: bytes of memory xalloc holds for them: the pages that back them,
+ *        the arrays of those pages, the page tables that map them, their
+ *        vmalloc descriptors and the segment registry
+ * @ready: bytes of pages ready to lend: free pages of partly used
+ *         segments, and empty segments
+ * @maps: segments mapped since the module was loaded
+ * @inline_maps: of those, segments an allocation had to map itself, the
+ *               background refill having fallen behind
  */
 struct xalloc_segment_stats {
 	unsigned long segments;
 	unsigned long empty;
 	unsigned long bytes;
+	unsigned long held;
+	unsigned long ready;
+	unsigned long maps;
+	unsigned long inline_maps;
 };
 
 struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,

@@ -697,14 +697,15 @@ static void stray_pointer_is_not_followed(struct kunit *test)
 	struct xalloc_page *page;
 	void *buf, *block;
 
-	buf = vzalloc(2 * XALLOC_SEGMENT_SIZE);
+	buf = vzalloc(2 * XALLOC_SEGMENT_MIN_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, vfree_action,
 							   buf));
-	seg = PTR_ALIGN(buf, XALLOC_SEGMENT_SIZE);
+	seg = PTR_ALIGN(buf, XALLOC_SEGMENT_MIN_SIZE);
 	seg->cookie = OLD_SEGMENT_MAGIC ^ (unsigned long)seg;
+	seg->shift = XALLOC_SEGMENT_MIN_SHIFT;
 	seg->page_shift = 16;
-	seg->nr_pages = XALLOC_SEGMENT_SIZE >> 16;
+	seg->nr_pages = XALLOC_SEGMENT_MIN_SIZE >> 16;
 	page = &seg->pages[1];
 	block = (void *)seg + BIT(16);
 	page->cache = cache;

@@ -132,8 +132,13 @@ void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 	}
 	for (;;) {
 		block = heap_alloc_nosleep(cache, heap);
-		if (block || !xalloc_os_may_sleep(gfp))
+		if (block)
 			return block;
+		if (!xalloc_os_may_sleep(gfp)) {
+			/* So that the next one finds a page ready. */
+			xalloc_segment_request_refill();
+			return NULL;
+		}
 
 		/*
 		 * A new segment comes with a page lent to this cache, so
@@ -217,11 +222,12 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 		}
 		xalloc_heap_unclaim(cache, heap);
 	}
-	if (likely(block) &&
-	    unlikely(!xalloc_cached_block_intact(cache,
-						 xalloc_page_of_block(block),
-						 block)))
-		block = NULL;
+	if (likely(block)) {
+		struct xalloc_page *page = xalloc_page_of_block(cache, block);
+
+		if (unlikely(!xalloc_cached_block_intact(cache, page, block)))
+			block = NULL;
+	}
 	return block;
 }
 
@@ -316,7 +322,7 @@ static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
 	}
 	for (i = 0, got = 0; i < n; i++) {
 		void *block = p[i];
-		struct xalloc_page *page = xalloc_page_of_block(block);
+		struct xalloc_page *page = xalloc_page_of_block(cache, block);
 
 		if (unlikely(!xalloc_cached_block_intact(cache, page, block)))
 			continue;

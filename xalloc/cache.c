@@ -103,6 +103,7 @@ static void cache_layout(struct xalloc_cache *cache)
 	cache->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1,
 				       cache->block_size) + 1;
 	cache->kind = cache_page_kind(cache->block_size);
+	cache->segment_mask = BIT(xalloc_kind_segment_shift(cache->kind)) - 1;
 	cache->cached_max = min_t(unsigned int, XALLOC_CACHED_MAX,
 				  XALLOC_CACHED_BYTES / cache->block_size);
 	if (cache->cached_max < 2)
@@ -157,7 +158,10 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	if (READ_ONCE(xalloc_debug_all))
 		cache->flags |= XALLOC_DEBUG;
 	cache->ctor = ctor;
-	cache->freelist_key = xalloc_os_random_long();
+	/* 0 and 1 name no cache in a page's last_key (see segment.c). */
+	do {
+		cache->freelist_key = xalloc_os_random_long();
+	} while (cache->freelist_key <= 1);
 	cache_layout(cache);
 	return cache;
 }
@@ -258,7 +262,6 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	/* A CPU section may still hold the cache, if a free raced this. */
 	xalloc_os_wait_frees();
 	cache_free(cache);
-	xalloc_segment_request_refill();
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_destroy);
 
@@ -359,20 +362,23 @@ void xalloc_cache_get_stats(struct xalloc_cache *cache,
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_get_stats);
 
-static int cache_collect(struct xalloc_cache *cache, void *arg)
+static int cache_shrink(struct xalloc_cache *cache, void *arg)
 {
-	xalloc_heaps_collect(cache);
+	xalloc_heaps_shrink(cache);
 	return 0;
 }
 
 /**
- * xalloc_caches_collect_all() - collect every cache on every CPU
+ * xalloc_caches_shrink_all() - shrink every cache on every CPU
  *
- * Pages the remote frees emptied go back to their segments. May sleep.
+ * Each CPU's object array goes back to its pages, remote frees are
+ * collected, and every page left empty goes back to its segment, each
+ * CPU's current page included: a CPU that stopped allocating from a cache
+ * keeps none of its memory. May sleep.
  */
-void xalloc_caches_collect_all(void)
+void xalloc_caches_shrink_all(void)
 {
-	xalloc_visit_caches(NULL, cache_collect);
+	xalloc_visit_caches(NULL, cache_shrink);
 }
 
 /**

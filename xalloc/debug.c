@@ -107,7 +107,7 @@ bool xalloc_debug_check_free(struct xalloc_cache *cache,
  */
 void xalloc_debug_alloc(struct xalloc_cache *cache, void *block)
 {
-	xalloc_debug_check_free(cache, xalloc_page_of_block(block), block);
+	xalloc_debug_check_free(cache, xalloc_page_of_block(cache, block), block);
 	memset(red_zone(cache, block), XALLOC_RED_ACTIVE,
 	       red_zone_size(cache));
 }

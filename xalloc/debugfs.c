@@ -3,7 +3,8 @@
  * debugfs: /sys/kernel/debug/xalloc/
  *
  *   summary          one row per cache, slabinfo-like
- *   segments         segments mapped, empty, and bytes
+ *   segments         segments mapped, empty, bytes spanned and held,
+ *                    bytes ready to lend, maps and inline maps
  *   fail_segment/    fault injection for segment mapping
  *   fail_metadata/   fault injection for metadata allocations
  *   <cache>/stats    one "key value" pair per line
@@ -150,6 +151,10 @@ static int segments_show(struct seq_file *m, void *v)
 	seq_printf(m, "segments %lu\n", st.segments);
 	seq_printf(m, "empty %lu\n", st.empty);
 	seq_printf(m, "bytes %lu\n", st.bytes);
+	seq_printf(m, "held %lu\n", st.held);
+	seq_printf(m, "ready %lu\n", st.ready);
+	seq_printf(m, "maps %lu\n", st.maps);
+	seq_printf(m, "inline_maps %lu\n", st.inline_maps);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(segments);

@@ -68,7 +68,7 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 	unsigned long key = xalloc_block_key(cache, page, obj);
 	unsigned long *word = obj + cache->free_offset;
 
-	if (unlikely(xalloc_free_pointer_fits(page, obj,
+	if (unlikely(xalloc_free_pointer_fits(cache, page, obj,
 					      (void *)(*word ^ key)))) {
 		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 			      "double free");
@@ -279,11 +279,11 @@ static void free_list_to_own_page(struct xalloc_cache *cache,
 	xalloc_heap_unlock(cache, flags);
 }
 
-/* Is @obj in @page? @page's segment is mapped; @obj's may not be. */
+/* Is @obj in @page's blocks? Nothing at @obj is read: it may be anything. */
 static bool same_page(const void *obj, struct xalloc_page *page)
 {
-	return xalloc_segment_of(obj) == xalloc_segment_of(page) &&
-	       xalloc_page_of_block(obj) == page;
+	return (unsigned long)(obj - page->start) <
+	       (unsigned long)page->reserved * page->block_size;
 }
 
 /*

@@ -170,7 +170,7 @@ void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 	 */
 	for (i = n; i-- > 0; ) {
 		void *block = heap->cached[i];
-		struct xalloc_page *page = xalloc_page_of_block(block);
+		struct xalloc_page *page = xalloc_page_of_block(cache, block);
 
 		if (xalloc_cached_block_intact(cache, page, block))
 			xalloc_heap_free_to_page(cache, heap, page, block);

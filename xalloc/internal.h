@@ -10,6 +10,7 @@
 
 /* segment.c */
 extern unsigned int xalloc_reserve_segments;
+extern unsigned int xalloc_give_back_ms;
 
 int xalloc_segments_init(void);
 void xalloc_segments_exit(void);
@@ -26,10 +27,14 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache);
 void *xalloc_page_base(struct xalloc_page *page);
 unsigned long xalloc_page_bytes(struct xalloc_page *page);
 
-static inline struct xalloc_segment *xalloc_segment_of(const void *ptr)
+/*
+ * The segment whose header holds the descriptor @page: every segment is
+ * aligned to at least the small size and its header is at its start.
+ */
+static inline struct xalloc_segment *
+xalloc_segment_of(const struct xalloc_page *page)
 {
-	return (struct xalloc_segment *)((unsigned long)ptr &
-					 ~XALLOC_SEGMENT_MASK);
+	return (void *)((unsigned long)page & ~(XALLOC_SEGMENT_MIN_SIZE - 1));
 }
 
 extern unsigned long xalloc_segment_secret;
@@ -40,25 +45,26 @@ static inline unsigned long xalloc_segment_cookie(struct xalloc_segment *seg)
 }
 
 /*
- * The segment registry: one bit per segment-sized slot of the vmalloc
- * range, set while a segment is mapped there, in chunks of a page of bits
- * allocated as segments first land in them. A pointer is looked up here
- * before anything at its address is read, so that a stray pointer into
- * other vmalloc or ioremap memory is never dereferenced (an uncached read
- * of a device register can have side effects). Bits are set after the
- * segment header is written and cleared before the segment is unmapped,
- * with a grace period in between: lookups run in a CPU section (see
- * xalloc_cpu_enter()).
+ * The segment registry: one bit per XALLOC_SEGMENT_MIN_SIZE granule of the
+ * vmalloc range, set while a segment starting there is mapped, in chunks
+ * of a page of bits allocated as segments first land in them. A pointer
+ * is looked up here before anything at its address is read, so that a
+ * stray pointer into other vmalloc or ioremap memory is never dereferenced
+ * (an uncached read of a device register can have side effects). Bits are
+ * set after the segment header is written and cleared before the segment
+ * is unmapped, with a grace period in between: lookups run in a CPU
+ * section (see xalloc_cpu_enter()).
  */
 #define XALLOC_REGISTRY_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
 
 extern unsigned long **xalloc_registry;
 extern unsigned long xalloc_registry_slots;
 
-static __always_inline bool xalloc_segment_is_mapped(const void *segment)
+/* Does a mapped segment start at @addr, a multiple of the granule? */
+static __always_inline bool xalloc_segment_starts_at(unsigned long addr)
 {
-	unsigned long slot = ((unsigned long)segment - VMALLOC_START) >>
-			     XALLOC_SEGMENT_SHIFT;
+	unsigned long slot = (addr - VMALLOC_START) >>
+			     XALLOC_SEGMENT_MIN_SHIFT;
 	unsigned long *chunk;
 
 	/* Below VMALLOC_START, the subtraction wraps past the last slot. */
@@ -69,14 +75,50 @@ static __always_inline bool xalloc_segment_is_mapped(const void *segment)
 					 chunk);
 }
 
-/* The page of @block, a block known to be in a lent page: no checks. */
-static __always_inline struct xalloc_page *
-xalloc_page_of_block(const void *block)
+/**
+ * xalloc_segment_lookup() - find the segment a pointer falls in
+ * @ptr: a pointer that may or may not come from xalloc
+ *
+ * A segment is aligned to its size, and is one of two sizes: @ptr is in
+ * the small segment starting at its small-size boundary, or in the large
+ * one starting at its large-size boundary, or in none. The registry says
+ * which before anything at @ptr's address is read; the header must carry
+ * its cookie, and span @ptr. Call it in a CPU section, so the segment
+ * stays mapped while it is used.
+ *
+ * Return: the segment, or NULL when @ptr is not inside an xalloc segment.
+ */
+static __always_inline struct xalloc_segment *
+xalloc_segment_lookup(const void *ptr)
 {
-	struct xalloc_segment *segment = xalloc_segment_of(block);
-	unsigned long offset = (unsigned long)block & XALLOC_SEGMENT_MASK;
+	unsigned long addr = (unsigned long)ptr;
+	struct xalloc_segment *segment;
 
-	return &segment->pages[offset >> segment->page_shift];
+	segment = (void *)(addr & ~(XALLOC_SEGMENT_MIN_SIZE - 1));
+	if (unlikely(!xalloc_segment_starts_at((unsigned long)segment))) {
+		segment = (void *)(addr & ~(XALLOC_SEGMENT_MAX_SIZE - 1));
+		if (!xalloc_segment_starts_at((unsigned long)segment) ||
+		    addr - (unsigned long)segment >=
+		    BIT(READ_ONCE(segment->shift)))
+			return NULL;
+	}
+	if (unlikely(segment->cookie != xalloc_segment_cookie(segment)))
+		return NULL;
+	return segment;
+}
+
+/*
+ * The page of @block, a block of @cache known to be in a lent page: no
+ * checks. The cache knows the size of its segments.
+ */
+static __always_inline struct xalloc_page *
+xalloc_page_of_block(const struct xalloc_cache *cache, const void *block)
+{
+	unsigned long addr = (unsigned long)block;
+	struct xalloc_segment *segment = (void *)(addr & ~cache->segment_mask);
+
+	return &segment->pages[(addr & cache->segment_mask) >>
+			       READ_ONCE(segment->page_shift)];
 }
 
 /**
@@ -94,12 +136,12 @@ xalloc_page_of_block(const void *block)
 static __always_inline struct xalloc_page *
 xalloc_page_lookup(const void *obj)
 {
-	struct xalloc_segment *segment = xalloc_segment_of(obj);
+	struct xalloc_segment *segment = xalloc_segment_lookup(obj);
 
-	if (!xalloc_segment_is_mapped(segment) ||
-	    unlikely(segment->cookie != xalloc_segment_cookie(segment)))
+	if (!segment)
 		return NULL;
-	return xalloc_page_of_block(obj);
+	return &segment->pages[((unsigned long)obj - (unsigned long)segment) >>
+			       READ_ONCE(segment->page_shift)];
 }
 
 /**
@@ -218,6 +260,7 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
 
 /**
  * xalloc_free_pointer_fits() - could @block be free, by its free pointer?
+ * @cache: the cache of @page
  * @page: the page of @block, in use
  * @block: a carved block of @page
  * @next: what the free pointer of @block decodes to
@@ -232,12 +275,15 @@ static inline bool xalloc_page_next_ok(const struct xalloc_page *page,
  *
  * Return: true if @block looks free.
  */
-static __always_inline bool xalloc_free_pointer_fits(struct xalloc_page *page,
-						     const void *block,
-						     const void *next)
+static __always_inline bool
+xalloc_free_pointer_fits(const struct xalloc_cache *cache,
+			 struct xalloc_page *page, const void *block,
+			 const void *next)
 {
-	return !next || (xalloc_segment_of(next) == xalloc_segment_of(block) &&
-			 xalloc_page_holds_block(page, next));
+	return !next ||
+	       (!(((unsigned long)next ^ (unsigned long)block) &
+		  ~cache->segment_mask) &&
+		xalloc_page_holds_block(page, next));
 }
 
 /*
@@ -404,7 +450,7 @@ xalloc_cache_keeps_free_contents(const struct xalloc_cache *cache)
 
 int xalloc_caches_init(void);
 void xalloc_caches_exit(void);
-void xalloc_caches_collect_all(void);
+void xalloc_caches_shrink_all(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
 

@@ -31,7 +31,11 @@ MODULE_PARM_DESC(debug,
 module_param_cb(reserve_segments, &reserve_segments_ops,
 		&xalloc_reserve_segments, 0644);
 MODULE_PARM_DESC(reserve_segments,
-		 "empty segments kept ready per NUMA node and page kind (default 1)");
+		 "ready reserve per NUMA node, in units of two small pages or one empty segment, before demand scales it; 0 keeps none and gives empty segments back at once (default 1)");
+
+module_param_named(give_back_ms, xalloc_give_back_ms, uint, 0644);
+MODULE_PARM_DESC(give_back_ms,
+		 "how long a segment stays empty before it is unmapped, without memory pressure (default 1000)");
 
 static int __init xalloc_init(void)
 {

@@ -103,6 +103,29 @@ void xalloc_os_unmap_segment(void *segment)
 	vfree(segment);
 }
 
+/**
+ * xalloc_os_segment_overhead() - memory a segment costs beyond its pages
+ * @size: the segment size
+ *
+ * The array of its pages, which vfree() gives back with it; its vmalloc
+ * area descriptors; and its share of the page tables that map it: one
+ * entry per page of the virtual span it takes, guard page included (vmap
+ * places the next area at the next boundary of its alignment). Those page
+ * tables stay after the segment is unmapped, as all vmalloc page tables do.
+ *
+ * Return: the bytes.
+ */
+unsigned long xalloc_os_segment_overhead(unsigned long size)
+{
+	unsigned long pages = size >> PAGE_SHIFT;
+	unsigned long span = ALIGN(size + PAGE_SIZE, size);
+
+	return kmalloc_size_roundup(pages * sizeof(struct page *)) +
+	       kmalloc_size_roundup(sizeof(struct vm_struct)) +
+	       sizeof(struct vmap_area) +
+	       (span >> PAGE_SHIFT) * sizeof(pte_t);
+}
+
 #ifdef CONFIG_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(fail_segment);
 static DECLARE_FAULT_ATTR(fail_metadata);
@@ -175,7 +198,7 @@ int xalloc_os_shrinker_init(void)
 		return -ENOMEM;
 	segment_shrinker->count_objects = shrinker_count;
 	segment_shrinker->scan_objects = shrinker_scan;
-	/* One object is a 4 MiB segment: scan a few at a time. */
+	/* One object is a segment, 512 KiB or 4 MiB: a few at a time. */
 	segment_shrinker->batch = 4;
 	shrinker_register(segment_shrinker);
 	return 0;

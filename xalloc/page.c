@@ -36,7 +36,7 @@ static void *page_first_block(struct xalloc_page *page,
 {
 	struct xalloc_segment *segment = xalloc_segment_of(page);
 	void *base = xalloc_page_base(page);
-	void *header_end = &segment->pages[segment->nr_pages];
+	void *header_end = &segment->pages[segment->nr_slots];
 
 	/* The first page of a segment starts after the segment header. */
 	if (base < header_end)

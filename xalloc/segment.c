@@ -1,44 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Segments: 4 MiB of vmalloc space aligned to 4 MiB, carved into pages.
+ * Segments: vmalloc space aligned to its size, carved into pages.
  *
- * Segments are pooled per NUMA node and page kind and shared by every
- * cache: a page is lent to one cache's heap on one CPU and comes back when
- * it is empty. A segment none of whose pages is lent is empty. Each pool
- * that has been used keeps xalloc_reserve_segments empty segments ready, so
- * that allocations that cannot sleep still find a fresh page, and gives the
- * others back to vmalloc. Refill and release both run from a work item:
- * vmalloc and vfree may sleep, and pages come back from any context. Under
- * memory pressure a shrinker unmaps the empty segments, reserves included,
- * and has every cache collect its remote frees so that the pages they
- * emptied come back too.
+ * Segments are pooled per NUMA node and size and shared by every cache: a
+ * page is lent to one cache's heap on one CPU and comes back when it is
+ * empty. A segment none of whose pages is lent is empty, and may take
+ * another format (page size) when it is lent again, so small and medium
+ * pages share one 512 KiB pool and one reserve.
+ *
+ * The reserve. Allocations that cannot sleep must find a page ready, and
+ * those that can should not wait for a segment to be mapped: each pool
+ * that has been used keeps a low watermark of ready pages (free pages of
+ * its partly used segments, and empty segments), and lending a page that
+ * crosses it queues a refill in the background, so that mapping stays
+ * ahead of demand. The watermark is sized by demand: it grows by one unit
+ * each time an allocation had to map a segment itself (the refill did not
+ * keep up), and halves back each period in which none had to. A sleeping
+ * allocation maps inline only when the pool has no page at all.
+ *
+ * Giving back. A segment emptied by frees (local or remote, once
+ * collected) is unmapped when it has stayed empty for give_back_ms and the
+ * reserve does not need it, so that a cache oscillating around a segment
+ * boundary does not map and unmap at every swing. Under memory pressure a
+ * shrinker unmaps every empty segment at once, reserves included, and has
+ * every cache collect its remote frees so that the pages they emptied come
+ * back too. With reserve_segments at 0 nothing is kept and nothing waits.
  *
  * Memory goes back only after a grace period, so that a free that looked a
  * block up (in its CPU section, see xalloc_cpu_enter()) never writes
  * into memory another cache has been lent since: a page given back is lent
- * to another cache once a grace period has passed (@retired), and a
- * segment is unmapped a grace period after it left the registry. A page
- * may go back to its own cache at once (see segment_free_page()).
+ * to another cache once a grace period has passed (@retired), a segment
+ * takes another format once a grace period has passed since its last page
+ * went back, and a segment is unmapped a grace period after it left the
+ * registry. A page may go back to its own cache at once (see
+ * segment_free_page()).
  */
 #include "internal.h"
 
 unsigned int xalloc_reserve_segments = 1;
+unsigned int xalloc_give_back_ms = 1000;
 
 unsigned long xalloc_segment_secret __read_mostly;
 unsigned long **xalloc_registry __read_mostly;
 unsigned long xalloc_registry_slots __read_mostly;
+static atomic_long_t registry_chunks;
+static atomic_long_t nr_maps, nr_inline_maps;
+
+/*
+ * The low watermark, per unit of reserve_segments and of demand: two small
+ * pages (128 KiB), or one empty segment for kinds whose page is a whole
+ * segment. Demand grows up to XALLOC_DEMAND_MAX and halves after each
+ * XALLOC_DEMAND_PERIOD without an allocation that had to map.
+ */
+#define XALLOC_RESERVE_SMALL_PAGES	2
+#define XALLOC_DEMAND_MAX		16
+#define XALLOC_DEMAND_PERIOD		(5 * HZ)
 
 /**
- * struct xalloc_pool - the segments of one NUMA node and page kind
+ * struct xalloc_pool - the segments of one NUMA node and size
  * @lock: protects the lists, the counts and the page ownership
  * @partial: segments with pages both lent and free
- * @empty: segments with no page lent
+ * @empty: segments with no page lent, oldest first
  * @full: segments with every page lent
  * @nr_segments: segments on the three lists
  * @nr_empty: segments on @empty
- * @kind: page kind of its segments
+ * @free_pages: free pages of the segments on @partial and @full
+ * @shift: log2 of the size of its segments
  * @node: NUMA node of its segments
- * @active: a page was once taken from it: keep its reserve filled
+ * @active: a bit per page kind that has asked it for a page: keep a
+ *          reserve for those kinds
+ * @lent: a bit per page kind it has lent a page to
+ * @refill: a page lent crossed the low watermark: map what it lacks
+ * @starved: a page was asked for and none could be lent: the next refill
+ *           maps a segment even if the watermark looks met (the empty
+ *           segments may all wait for a grace period to change format)
+ * @demand: the reserve's multiplier, 1 to XALLOC_DEMAND_MAX
+ * @demand_stamp: jiffies when @demand last grew or was last halved
  * @gp_wanted: @gp_kick is queued
  * @last_retired: grace-period cookie of the page given back last
  * @gp_kick: asks RCU for the grace period given-back pages wait for
@@ -50,23 +87,41 @@ struct xalloc_pool {
 	struct list_head full;
 	unsigned long nr_segments;
 	unsigned long nr_empty;
-	enum xalloc_page_kind kind;
+	unsigned long free_pages;
+	unsigned int shift;
 	int node;
-	bool active;
+	unsigned int active;
+	unsigned int lent;
+	bool refill;
+	bool starved;
+	unsigned int demand;
+	unsigned long demand_stamp;
 	bool gp_wanted;
 	unsigned long last_retired;
 	struct rcu_head gp_kick;
 };
 
+#define XALLOC_POOL_SIZES	2	/* 512 KiB and 4 MiB segments */
+
 static struct xalloc_pool *pools;
 static unsigned int nr_pools;
-static struct work_struct balance_work;
+static struct work_struct refill_work;		/* map the reserves */
+static struct delayed_work demand_work;		/* let demand decay */
+static struct delayed_work give_back_work;	/* unmap aged empty segments */
 static struct work_struct reclaim_work;
 static unsigned long reclaim_last;	/* jiffies at the last reclaim */
 
 static struct xalloc_pool *pool_of(int node, enum xalloc_page_kind kind)
 {
-	return &pools[node * XALLOC_PAGE_KINDS + kind];
+	return &pools[node * XALLOC_POOL_SIZES +
+		      (kind == XALLOC_PAGE_LARGE)];
+}
+
+/* Pages of @kind a segment of @pool holds. */
+static unsigned int pool_pages_per_segment(struct xalloc_pool *pool,
+					   enum xalloc_page_kind kind)
+{
+	return BIT(pool->shift - xalloc_kind_page_shift(kind));
 }
 
 static int registry_init(void)
@@ -74,7 +129,7 @@ static int registry_init(void)
 	unsigned long chunks;
 
 	xalloc_registry_slots = (VMALLOC_END - VMALLOC_START) >>
-				XALLOC_SEGMENT_SHIFT;
+				XALLOC_SEGMENT_MIN_SHIFT;
 	chunks = DIV_ROUND_UP(xalloc_registry_slots,
 			      XALLOC_REGISTRY_CHUNK_BITS);
 	xalloc_registry = kvcalloc(chunks, sizeof(*xalloc_registry),
@@ -92,9 +147,20 @@ static void registry_exit(void)
 	kvfree(xalloc_registry);
 }
 
+/* Bytes the registry holds: its chunk array and its chunks. */
+static unsigned long registry_bytes(void)
+{
+	unsigned long array = DIV_ROUND_UP(xalloc_registry_slots,
+					   XALLOC_REGISTRY_CHUNK_BITS) *
+			      sizeof(*xalloc_registry);
+
+	return PAGE_ALIGN(array) + atomic_long_read(&registry_chunks) * PAGE_SIZE;
+}
+
 static unsigned long registry_slot(struct xalloc_segment *segment)
 {
-	return ((unsigned long)segment - VMALLOC_START) >> XALLOC_SEGMENT_SHIFT;
+	return ((unsigned long)segment - VMALLOC_START) >>
+	       XALLOC_SEGMENT_MIN_SHIFT;
 }
 
 /* Enter a segment whose header is written; false when out of memory. */
@@ -115,8 +181,10 @@ static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
 		/* Fully ordered: the zeroed chunk is seen before its pointer. */
 		if (cmpxchg(chunkp, NULL, chunk))
 			kfree(chunk);
+		else
+			atomic_long_inc(&registry_chunks);
 	}
-	/* The header is seen before the bit: see xalloc_segment_is_mapped(). */
+	/* The header is seen before the bit: see xalloc_segment_lookup(). */
 	smp_mb__before_atomic();
 	set_bit(slot % XALLOC_REGISTRY_CHUNK_BITS, *chunkp);
 	return true;
@@ -143,26 +211,105 @@ unsigned long xalloc_page_bytes(struct xalloc_page *page)
 	return 1UL << xalloc_segment_of(page)->page_shift;
 }
 
-static void segment_init(struct xalloc_segment *segment,
-			 struct xalloc_pool *pool)
+/*
+ * A value no cache's key takes (see cache_new()): the page holds blocks of
+ * some cache, so its first lending zeroes what it carves.
+ */
+#define XALLOC_KEY_STALE	1UL
+
+/*
+ * Give an empty @segment the pages of @kind. A segment never lent holds
+ * what the page allocator gave; one lent before holds old blocks of
+ * caches its new descriptors cannot name. Called under the pool lock, or
+ * before the segment is in a pool.
+ */
+static void segment_format(struct xalloc_segment *segment,
+			   enum xalloc_page_kind kind)
 {
-	unsigned int shift = xalloc_kind_page_shift(pool->kind);
+	unsigned int shift = xalloc_kind_page_shift(kind);
+	bool fresh = !segment->lent;
 	unsigned int i;
 
-	segment->cookie = xalloc_segment_cookie(segment);
-	segment->pool = pool;
-	segment->page_shift = shift;
-	segment->nr_pages = XALLOC_SEGMENT_SIZE >> shift;
-	segment->used_pages = 0;
-	segment->node = pool->node;
-	for (i = 0; i < segment->nr_pages; i++) {
+	WRITE_ONCE(segment->page_shift, shift);
+	segment->nr_pages = BIT(segment->shift - shift);
+	for (i = 0; i < segment->nr_slots; i++) {
 		struct xalloc_page *page = &segment->pages[i];
 
 		memset(page, 0, sizeof(*page));
 		page->index = i;
 		page->retired = xalloc_os_gp_completed_cookie();
+		page->last_key = fresh ? 0 : XALLOC_KEY_STALE;
 		INIT_LIST_HEAD(&page->link);
 	}
+}
+
+static void segment_init(struct xalloc_segment *segment,
+			 struct xalloc_pool *pool, enum xalloc_page_kind kind)
+{
+	segment->cookie = xalloc_segment_cookie(segment);
+	segment->pool = pool;
+	segment->shift = pool->shift;
+	/* Small pages are the smallest: a 4 MiB segment has large ones. */
+	segment->nr_slots = pool->shift == XALLOC_SEGMENT_MAX_SHIFT ? 1 :
+			    BIT(pool->shift -
+				xalloc_kind_page_shift(XALLOC_PAGE_SMALL));
+	segment->used_pages = 0;
+	segment->node = pool->node;
+	segment->retired = xalloc_os_gp_completed_cookie();
+	segment->empty_since = jiffies;
+	segment->lent = false;
+	segment_format(segment, kind);
+}
+
+/* Map and register a segment for @pool; not in the pool yet. May sleep. */
+static struct xalloc_segment *segment_map(struct xalloc_pool *pool,
+					  enum xalloc_page_kind kind,
+					  gfp_t gfp)
+{
+	struct xalloc_segment *segment;
+
+	segment = xalloc_os_map_segment(BIT(pool->shift), pool->node,
+					xalloc_os_segment_gfp(gfp));
+	if (!segment)
+		return NULL;
+	segment_init(segment, pool, kind);
+	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
+		xalloc_os_unmap_segment(segment);
+		return NULL;
+	}
+	atomic_long_inc(&nr_maps);
+	return segment;
+}
+
+/*
+ * The reserve: how many of its empty segments @pool keeps, for the kinds
+ * that use it, given the free pages its partly used segments have; scaled
+ * by demand, or not. Under the pool lock, or racy for a hint.
+ */
+static unsigned long pool_keep_empty(struct xalloc_pool *pool, bool scaled)
+{
+	unsigned long unit = READ_ONCE(xalloc_reserve_segments);
+	unsigned long free_pages = READ_ONCE(pool->free_pages);
+	unsigned int active = READ_ONCE(pool->active);
+	unsigned long keep = 0, want, per;
+
+	if (scaled)
+		unit *= READ_ONCE(pool->demand);
+	if (active & ~BIT(XALLOC_PAGE_SMALL))
+		keep = unit;
+	if (active & BIT(XALLOC_PAGE_SMALL)) {
+		want = unit * XALLOC_RESERVE_SMALL_PAGES;
+		per = pool_pages_per_segment(pool, XALLOC_PAGE_SMALL);
+		if (want > free_pages)
+			keep = max(keep, DIV_ROUND_UP(want - free_pages, per));
+	}
+	return keep;
+}
+
+/* Is @pool below its low watermark? */
+static bool pool_wants_refill(struct xalloc_pool *pool)
+{
+	return READ_ONCE(pool->nr_empty) < pool_keep_empty(pool, true);
 }
 
 /* Put @segment on the list its page count calls for. */
@@ -170,28 +317,11 @@ static void pool_file_segment(struct xalloc_pool *pool,
 			      struct xalloc_segment *segment)
 {
 	if (segment->used_pages == 0)
-		list_move(&segment->link, &pool->empty);
+		list_move_tail(&segment->link, &pool->empty);
 	else if (segment->used_pages == segment->nr_pages)
 		list_move(&segment->link, &pool->full);
 	else
 		list_move(&segment->link, &pool->partial);
-}
-
-/* Map and register a segment for @pool; not in the pool yet. May sleep. */
-static struct xalloc_segment *segment_map(struct xalloc_pool *pool, gfp_t gfp)
-{
-	struct xalloc_segment *segment;
-
-	segment = xalloc_os_map_segment(XALLOC_SEGMENT_SIZE, pool->node,
-					xalloc_os_segment_gfp(gfp));
-	if (!segment)
-		return NULL;
-	segment_init(segment, pool);
-	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
-		xalloc_os_unmap_segment(segment);
-		return NULL;
-	}
-	return segment;
 }
 
 /*
@@ -202,17 +332,22 @@ static bool pool_lend_page(struct xalloc_pool *pool, struct xalloc_page *page,
 			   struct xalloc_cache *cache)
 {
 	struct xalloc_segment *segment = xalloc_segment_of(page);
-	bool refill = false;
 
-	pool->active = true;
+	pool->active |= BIT(cache->kind);
+	pool->lent |= BIT(cache->kind);
+	segment->lent = true;
 	page->flags = XALLOC_PAGE_IN_USE;
 	WRITE_ONCE(page->cache, cache);
 	if (segment->used_pages++ == 0) {
 		pool->nr_empty--;
-		refill = pool->nr_empty < READ_ONCE(xalloc_reserve_segments);
+		pool->free_pages += segment->nr_pages;
 	}
+	pool->free_pages--;
 	pool_file_segment(pool, segment);
-	return refill;
+	if (!pool_wants_refill(pool))
+		return false;
+	pool->refill = true;
+	return true;
 }
 
 /*
@@ -229,10 +364,9 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
 	bool refill = false;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	list_add(&segment->link, &pool->empty);
+	list_add_tail(&segment->link, &pool->empty);
 	pool->nr_segments++;
 	pool->nr_empty++;
-	pool->active = true;
 	if (cache) {
 		page = &segment->pages[0];
 		refill = pool_lend_page(pool, page, cache);
@@ -243,11 +377,27 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
 	return page;
 }
 
+/*
+ * An allocation had to map a segment itself: the reserve did not keep up,
+ * so it grows by one unit. Called under the pool lock. Return: true if it
+ * grew.
+ */
+static bool pool_demand_grows(struct xalloc_pool *pool)
+{
+	pool->demand_stamp = jiffies;
+	if (pool->demand == XALLOC_DEMAND_MAX)
+		return false;
+	WRITE_ONCE(pool->demand, pool->demand + 1);
+	return true;
+}
+
 /**
  * xalloc_segment_grow() - map a new segment and lend a page of it
  * @cache: the cache that will own the page
  * @node: NUMA node to map it on
  * @gfp: allocation flags; must allow sleeping
+ *
+ * Called when the pool had no page to lend: the reserve grows too.
  *
  * Return: a page of the new segment, marked in use and owned by @cache
  * (the caller initialises the rest, as after xalloc_segment_take_page()),
@@ -257,9 +407,23 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 					int node, gfp_t gfp)
 {
 	struct xalloc_pool *pool = pool_of(node, cache->kind);
-	struct xalloc_segment *segment = segment_map(pool, gfp);
+	struct xalloc_segment *segment;
+	unsigned long flags;
+	bool grew = false;
 
-	return segment ? pool_add_segment(pool, segment, cache) : NULL;
+	segment = segment_map(pool, cache->kind, gfp);
+	if (!segment)
+		return NULL;
+	atomic_long_inc(&nr_inline_maps);
+	spin_lock_irqsave(&pool->lock, flags);
+	/* The first page of a kind is no sign that the reserve lags. */
+	if (pool->lent & BIT(cache->kind))
+		grew = pool_demand_grows(pool);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (grew)
+		queue_delayed_work(system_unbound_wq, &demand_work,
+				   XALLOC_DEMAND_PERIOD);
+	return pool_add_segment(pool, segment, cache);
 }
 
 /*
@@ -284,20 +448,52 @@ static struct xalloc_page *segment_free_page(struct xalloc_segment *segment,
 	return NULL;
 }
 
+/*
+ * A free page of an empty @segment for @cache, formatting the segment for
+ * the cache's kind if it has another format and no free can still be
+ * looking at it with the old one.
+ */
+static struct xalloc_page *empty_segment_page(struct xalloc_segment *segment,
+					      struct xalloc_cache *cache)
+{
+	if (segment->page_shift != xalloc_kind_page_shift(cache->kind)) {
+		if (!xalloc_os_gp_passed(segment->retired))
+			return NULL;
+		segment_format(segment, cache->kind);
+	}
+	return segment_free_page(segment, cache);
+}
+
 static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool,
 					  struct xalloc_cache *cache)
 {
+	unsigned int shift = xalloc_kind_page_shift(cache->kind);
 	struct xalloc_segment *segment;
 	struct xalloc_page *page;
 
 	/* Fill partial segments first, so that empty ones can go back. */
 	list_for_each_entry(segment, &pool->partial, link) {
+		if (segment->page_shift != shift)
+			continue;
 		page = segment_free_page(segment, cache);
 		if (page)
 			return page;
 	}
-	list_for_each_entry(segment, &pool->empty, link) {
+	/*
+	 * The newest empty segment of the format first (the oldest go back
+	 * first), then one to format anew.
+	 */
+	list_for_each_entry_reverse(segment, &pool->empty, link) {
+		if (segment->page_shift != shift)
+			continue;
 		page = segment_free_page(segment, cache);
+		if (page)
+			return page;
+	}
+	list_for_each_entry_reverse(segment, &pool->empty, link) {
+		if (segment->page_shift == shift)
+			continue;
+		page = empty_segment_page(segment, cache);
 		if (page)
 			return page;
 	}
@@ -311,7 +507,10 @@ static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool,
  *
  * Never sleeps. The page comes back marked in use and owned by @cache; the
  * caller initialises the rest. A page another cache gave back less than
- * a grace period ago is not lent (see the head of this file).
+ * a grace period ago is not lent (see the head of this file). Crossing the
+ * pool's low watermark queues a refill. Finding no page does not: the
+ * caller maps a segment itself, or, if it cannot sleep, asks with
+ * xalloc_segment_request_refill().
  *
  * Return: the page, or NULL when the pool has no page to lend.
  */
@@ -324,12 +523,14 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 	bool refill = false;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	pool->active = true;
+	pool->active |= BIT(cache->kind);
 	page = pool_pick_page(pool, cache);
 	if (page)
 		refill = pool_lend_page(pool, page, cache);
+	else
+		pool->starved = true;
 	spin_unlock_irqrestore(&pool->lock, flags);
-	if (refill || !page)
+	if (refill)
 		xalloc_segment_request_refill();
 	return page;
 }
@@ -338,9 +539,9 @@ static void pool_gp_passed(struct rcu_head *head);
 
 /*
  * A page given back is lent to another cache only after a grace period
- * (see the head of this file). On a quiet system nothing else may ask RCU for one, so
- * the pool does, and asks again until the page given back last is clear.
- * Called under the pool lock.
+ * (see the head of this file). On a quiet system nothing else may ask RCU
+ * for one, so the pool does, and asks again until the page given back
+ * last is clear. Called under the pool lock.
  */
 static void pool_want_gp(struct xalloc_pool *pool)
 {
@@ -363,12 +564,29 @@ static void pool_gp_passed(struct rcu_head *head)
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
+/* How long an empty segment waits before it may be unmapped. */
+static unsigned long give_back_delay(void)
+{
+	if (!READ_ONCE(xalloc_reserve_segments))
+		return 0;
+	return msecs_to_jiffies(READ_ONCE(xalloc_give_back_ms));
+}
+
+/* Put the empty @segment's pages back in @pool's count. Under its lock. */
+static void pool_segment_emptied(struct xalloc_pool *pool,
+				 struct xalloc_segment *segment)
+{
+	pool->nr_empty++;
+	pool->free_pages -= segment->nr_pages;
+	segment->empty_since = jiffies;
+}
+
 /**
  * xalloc_segment_release_page() - give an empty page back to its segment
  * @page: a page with no block in use, off every heap list, retired (see
  *        xalloc_page_try_retire())
  *
- * Callable from any context; releasing the segment itself is deferred. The
+ * Callable from any context; giving the segment back is deferred. The
  * thread_free word keeps XALLOC_TF_RETIRED until the page is lent again.
  */
 void xalloc_segment_release_page(struct xalloc_page *page)
@@ -376,7 +594,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	struct xalloc_segment *segment = xalloc_segment_of(page);
 	struct xalloc_pool *pool = segment->pool;
 	unsigned long flags;
-	bool trim = false;
+	bool emptied = false;
 
 	spin_lock_irqsave(&pool->lock, flags);
 	/*
@@ -397,16 +615,19 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	page->nr_local_free = 0;
 	page->used = 0;
 	page->retired = xalloc_os_gp_cookie();
+	segment->retired = page->retired;
 	pool->last_retired = page->retired;
 	pool_want_gp(pool);
+	pool->free_pages++;
 	if (--segment->used_pages == 0) {
-		pool->nr_empty++;
-		trim = pool->nr_empty > READ_ONCE(xalloc_reserve_segments);
+		pool_segment_emptied(pool, segment);
+		emptied = true;
 	}
 	pool_file_segment(pool, segment);
 	spin_unlock_irqrestore(&pool->lock, flags);
-	if (trim)
-		xalloc_segment_request_refill();
+	if (emptied)
+		queue_delayed_work(system_unbound_wq, &give_back_work,
+				   give_back_delay());
 }
 
 /**
@@ -430,29 +651,55 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
-/*
- * Take up to @max of the empty segments @pool holds beyond @keep out of
- * the pool and the registry, onto @list.
+/**
+ * struct pool_trim - what a trim of the pools gives back
+ * @keep_reserve: leave each pool its reserve
+ * @scaled: that reserve as demand scaled it, or its base
+ * @min_age: only segments empty for at least this many jiffies
+ * @max: at most this many segments in all
+ * @released: segments taken so far
+ * @next: jiffies until the youngest segment kept for its age may go, 0
+ *        if none was
+ * @list: the segments taken, out of their pools and the registry
  */
-static unsigned long pool_detach_empty(struct xalloc_pool *pool,
-				       unsigned long keep, unsigned long max,
-				       struct list_head *list)
+struct pool_trim {
+	bool keep_reserve;
+	bool scaled;
+	unsigned long min_age;
+	unsigned long max;
+	unsigned long released;
+	unsigned long next;
+	struct list_head list;
+};
+
+/*
+ * Take the empty segments of @pool that @trim asks for, oldest first,
+ * out of the pool and the registry.
+ */
+static void pool_detach_empty(struct xalloc_pool *pool, struct pool_trim *trim)
 {
-	struct xalloc_segment *segment;
-	unsigned long flags, n = 0;
+	struct xalloc_segment *segment, *next;
+	unsigned long flags, keep, age;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	while (pool->nr_empty > keep && n < max) {
-		segment = list_first_entry(&pool->empty,
-					   struct xalloc_segment, link);
-		list_move(&segment->link, list);
+	keep = trim->keep_reserve ? pool_keep_empty(pool, trim->scaled) : 0;
+	list_for_each_entry_safe(segment, next, &pool->empty, link) {
+		if (pool->nr_empty <= keep || trim->released >= trim->max)
+			break;
+		age = jiffies - segment->empty_since;
+		if (age < trim->min_age) {
+			/* The list is oldest first: the rest are younger. */
+			if (!trim->next || trim->min_age - age < trim->next)
+				trim->next = trim->min_age - age;
+			break;
+		}
+		list_move(&segment->link, &trim->list);
 		registry_remove(segment);
 		pool->nr_empty--;
 		pool->nr_segments--;
-		n++;
+		trim->released++;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
-	return n;
 }
 
 /* Unmap detached segments, once no free can be looking at them. */
@@ -469,87 +716,202 @@ static void unmap_detached(struct list_head *list)
 	}
 }
 
-/*
- * Unmap up to @max of the empty segments each pool holds beyond @keep,
- * after one grace period for them all. May sleep.
- */
-static unsigned long pools_trim(unsigned long keep, unsigned long max)
+/* Unmap what @trim asks for from every pool, after one grace period. */
+static void pools_trim(struct pool_trim *trim)
 {
-	unsigned long released = 0;
-	LIST_HEAD(detached);
 	unsigned int i;
 
-	for (i = 0; i < nr_pools && released < max; i++)
-		released += pool_detach_empty(&pools[i], keep,
-					      max - released, &detached);
-	unmap_detached(&detached);
-	return released;
+	INIT_LIST_HEAD(&trim->list);
+	for (i = 0; i < nr_pools && trim->released < trim->max; i++)
+		pool_detach_empty(&pools[i], trim);
+	unmap_detached(&trim->list);
 }
 
 /*
- * Map the segments an active @pool lacks for its reserve of empty ones.
- * What is lacking is counted once: if the shrinker unmaps segments
- * meanwhile, memory is short, and this does not map them again. Nobody
- * waits for this work: it gives up at once when memory is short rather
- * than retry, warn or wake the OOM killer.
+ * Map the segments @pool lacks for its reserve, if a page lent crossed its
+ * watermark, or if @all. Nobody waits for this work: it gives up at once
+ * when memory is short rather than retry, warn or wake the OOM killer.
  */
-static void pool_refill(struct xalloc_pool *pool)
+static void pool_refill(struct xalloc_pool *pool, bool all)
 {
-	unsigned long have = READ_ONCE(pool->nr_empty);
-	unsigned long want = READ_ONCE(xalloc_reserve_segments);
+	enum xalloc_page_kind kind = pool->shift == XALLOC_SEGMENT_MAX_SHIFT ?
+				     XALLOC_PAGE_LARGE : XALLOC_PAGE_SMALL;
 	struct xalloc_segment *segment;
+	unsigned long n = pool_keep_empty(pool, true);
+	unsigned long flags;
+	bool starved, asked;
 
-	if (!READ_ONCE(pool->active))
+	spin_lock_irqsave(&pool->lock, flags);
+	starved = pool->starved;
+	asked = pool->refill || all;
+	pool->starved = false;
+	pool->refill = false;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (!starved && !asked)
 		return;
-	for (; have < want; have++) {
-		segment = segment_map(pool, XALLOC_REFILL_GFP);
+	/*
+	 * What is lacking is counted once, since the shrinker may be
+	 * unmapping; and the count stops short if demand drops meanwhile.
+	 */
+	n = n > READ_ONCE(pool->nr_empty) ? n - pool->nr_empty : 0;
+	if (starved && !n && READ_ONCE(xalloc_reserve_segments)) {
+		segment = segment_map(pool, kind, XALLOC_REFILL_GFP);
+		if (segment)
+			pool_add_segment(pool, segment, NULL);
+	}
+	while (n-- && pool_wants_refill(pool)) {
+		segment = segment_map(pool, kind, XALLOC_REFILL_GFP);
 		if (!segment)
 			break;
 		pool_add_segment(pool, segment, NULL);
 	}
 }
 
-static void balance_pools(struct work_struct *work)
+/*
+ * Unmap the segments that stayed empty for give_back_ms and that no
+ * reserve needs, and come back when the next one is due. Queued when a
+ * segment empties; a pending run is never later than a new one would be.
+ */
+static void give_back_aged(struct work_struct *work)
+{
+	struct pool_trim trim = {
+		.keep_reserve = true,
+		.scaled = true,
+		.min_age = give_back_delay(),
+		.max = ULONG_MAX,
+	};
+
+	pools_trim(&trim);
+	if (trim.next)
+		queue_delayed_work(system_unbound_wq, &give_back_work,
+				   trim.next);
+}
+
+/*
+ * A period passed since @pool's demand last changed, and no allocation
+ * had to map meanwhile: halve it. Return: true if it dropped; *@above is
+ * set while it is above 1, so that the work comes back to halve it again.
+ */
+static bool pool_demand_decays(struct xalloc_pool *pool, bool *above)
+{
+	unsigned long flags;
+	bool dropped = false;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	if (pool->demand > 1 &&
+	    time_after_eq(jiffies, pool->demand_stamp + XALLOC_DEMAND_PERIOD)) {
+		WRITE_ONCE(pool->demand, pool->demand / 2);
+		pool->demand_stamp = jiffies;
+		dropped = true;
+	}
+	*above |= pool->demand > 1;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return dropped;
+}
+
+/*
+ * Let demand decay, give back what a smaller reserve does not need, and
+ * come back a period later while some pool's demand is above 1.
+ */
+static void decay_demand(struct work_struct *work)
+{
+	bool dropped = false, above = false;
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++)
+		dropped |= pool_demand_decays(&pools[i], &above);
+	if (dropped)
+		mod_delayed_work(system_unbound_wq, &give_back_work, 0);
+	if (above)
+		queue_delayed_work(system_unbound_wq, &demand_work,
+				   XALLOC_DEMAND_PERIOD);
+}
+
+/* Map what the reserves that asked lack, or all of them if @all. */
+static void pools_refill(bool all)
 {
 	unsigned int i;
 
-	xalloc_segment_trim();
 	for (i = 0; i < nr_pools; i++)
-		pool_refill(&pools[i]);
+		pool_refill(&pools[i], all);
+}
+
+static void refill_pools(struct work_struct *work)
+{
+	pools_refill(false);
 }
 
 /**
- * xalloc_segment_request_refill() - rebalance the pools soon
+ * xalloc_segment_request_refill() - map what the reserves that asked lack
  *
- * Callable from any context: the work runs later, in process context.
+ * Callable from any context: the work runs at once, in process context.
  */
 void xalloc_segment_request_refill(void)
 {
-	queue_work(system_unbound_wq, &balance_work);
+	queue_work(system_unbound_wq, &refill_work);
+}
+
+/*
+ * The pools start afresh: the next segment an allocation maps for a kind
+ * is its first, no sign that the reserve lags.
+ */
+static void pools_forget_lent(void)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++) {
+		spin_lock_irqsave(&pools[i].lock, flags);
+		pools[i].lent = 0;
+		spin_unlock_irqrestore(&pools[i].lock, flags);
+	}
+}
+
+/* Every pool's reserve back to its base. */
+static void pools_reset_demand(void)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < nr_pools; i++) {
+		spin_lock_irqsave(&pools[i].lock, flags);
+		WRITE_ONCE(pools[i].demand, 1);
+		spin_unlock_irqrestore(&pools[i].lock, flags);
+	}
 }
 
 /**
- * xalloc_segment_rebalance() - rebalance the pools now
+ * xalloc_segment_rebalance() - bring the reserves to a new size, now
  *
- * Runs the balance work and waits for it. May sleep.
+ * Gives back the empty segments beyond the reserves at their base,
+ * whatever their age, and maps what they lack. May sleep.
  */
 void xalloc_segment_rebalance(void)
 {
 	/* Module parameters are set before the pools exist. */
 	if (!pools)
 		return;
-	queue_work(system_unbound_wq, &balance_work);
-	flush_work(&balance_work);
+	pools_forget_lent();
+	xalloc_segment_trim();
+	pools_refill(true);
 }
 
 /**
  * xalloc_segment_trim() - unmap every empty segment beyond the reserves
  *
- * May sleep.
+ * Whatever their age; and the reserves go back to their base, whatever
+ * demand scaled them to: the caller asks for memory back. May sleep.
  */
 void xalloc_segment_trim(void)
 {
-	pools_trim(READ_ONCE(xalloc_reserve_segments), ULONG_MAX);
+	struct pool_trim trim = {
+		.keep_reserve = true,
+		.max = ULONG_MAX,
+	};
+
+	/* A refill under way stops at the base (see pool_refill()). */
+	pools_reset_demand();
+	pools_trim(&trim);
 }
 
 /**
@@ -572,13 +934,13 @@ unsigned long xalloc_segment_count_reclaimable(void)
 
 /*
  * Memory pressure: every cache collects its remote frees and gives back
- * the pages they emptied, then the empty segments are unmapped, reserves
- * included. A work item, since the shrinker must not wait for every CPU
- * of every cache.
+ * the pages they emptied, and every CPU its empty current page, then the
+ * empty segments are unmapped, reserves included. A work item, since the
+ * shrinker must not wait for every CPU of every cache.
  */
 static void reclaim_caches(struct work_struct *work)
 {
-	xalloc_caches_collect_all();
+	xalloc_caches_shrink_all();
 	xalloc_segment_release_empty(ULONG_MAX);
 	WRITE_ONCE(reclaim_last, jiffies);
 }
@@ -601,14 +963,21 @@ void xalloc_segment_request_reclaim(void)
  * xalloc_segment_release_empty() - unmap empty segments, reserves included
  * @max: at most this many
  *
- * Under memory pressure the ready reserves go too; they are mapped again
- * when allocations need them. May sleep.
+ * Under memory pressure the ready reserves go too, whatever their age, and
+ * demand drops to its base; they are mapped again when allocations need
+ * them. May sleep.
  *
  * Return: the number of segments unmapped.
  */
 unsigned long xalloc_segment_release_empty(unsigned long max)
 {
-	return pools_trim(0, max);
+	struct pool_trim trim = { .max = max };
+
+	/* Demand that pressure cuts short starts again from the base. */
+	pools_forget_lent();
+	pools_reset_demand();
+	pools_trim(&trim);
+	return trim.released;
 }
 
 static bool segment_holds_cache(struct xalloc_segment *segment,
@@ -635,7 +1004,7 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
 	unsigned long flags, count = 0;
 	int node;
 
-	for (node = 0; node < nr_pools / XALLOC_PAGE_KINDS; node++) {
+	for (node = 0; node < nr_pools / XALLOC_POOL_SIZES; node++) {
 		pool = pool_of(node, cache->kind);
 		spin_lock_irqsave(&pool->lock, flags);
 		list_for_each_entry(segment, &pool->partial, link)
@@ -653,17 +1022,26 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
  */
 void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
 {
-	unsigned long flags;
+	unsigned long flags, bytes;
 	unsigned int i;
 
 	memset(stats, 0, sizeof(*stats));
 	for (i = 0; i < nr_pools; i++) {
 		spin_lock_irqsave(&pools[i].lock, flags);
+		bytes = pools[i].nr_segments << pools[i].shift;
 		stats->segments += pools[i].nr_segments;
 		stats->empty += pools[i].nr_empty;
+		stats->bytes += bytes;
+		stats->ready += (pools[i].free_pages <<
+				 xalloc_kind_page_shift(XALLOC_PAGE_SMALL)) +
+				(pools[i].nr_empty << pools[i].shift);
+		stats->held += bytes + pools[i].nr_segments *
+			       xalloc_os_segment_overhead(BIT(pools[i].shift));
 		spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
-	stats->bytes = stats->segments * XALLOC_SEGMENT_SIZE;
+	stats->held += registry_bytes();
+	stats->maps = atomic_long_read(&nr_maps);
+	stats->inline_maps = atomic_long_read(&nr_inline_maps);
 }
 EXPORT_SYMBOL_GPL(xalloc_segment_get_stats);
 
@@ -674,7 +1052,7 @@ int xalloc_segments_init(void)
 	xalloc_segment_secret = xalloc_os_random_long();
 	if (registry_init())
 		return -ENOMEM;
-	nr_pools = nr_node_ids * XALLOC_PAGE_KINDS;
+	nr_pools = nr_node_ids * XALLOC_POOL_SIZES;
 	pools = kcalloc(nr_pools, sizeof(*pools), GFP_KERNEL);
 	if (!pools) {
 		registry_exit();
@@ -687,10 +1065,14 @@ int xalloc_segments_init(void)
 		INIT_LIST_HEAD(&pool->partial);
 		INIT_LIST_HEAD(&pool->empty);
 		INIT_LIST_HEAD(&pool->full);
-		pool->node = i / XALLOC_PAGE_KINDS;
-		pool->kind = i % XALLOC_PAGE_KINDS;
+		pool->node = i / XALLOC_POOL_SIZES;
+		pool->shift = i % XALLOC_POOL_SIZES ? XALLOC_SEGMENT_MAX_SHIFT :
+						      XALLOC_SEGMENT_MIN_SHIFT;
+		pool->demand = 1;
 	}
-	INIT_WORK(&balance_work, balance_pools);
+	INIT_WORK(&refill_work, refill_pools);
+	INIT_DELAYED_WORK(&demand_work, decay_demand);
+	INIT_DELAYED_WORK(&give_back_work, give_back_aged);
 	INIT_WORK(&reclaim_work, reclaim_caches);
 	if (xalloc_os_shrinker_init()) {
 		kfree(pools);
@@ -717,7 +1099,9 @@ void xalloc_segments_exit(void)
 
 	xalloc_os_shrinker_exit();
 	cancel_work_sync(&reclaim_work);
-	cancel_work_sync(&balance_work);
+	cancel_work_sync(&refill_work);
+	cancel_delayed_work_sync(&demand_work);
+	cancel_delayed_work_sync(&give_back_work);
 	/* The pools' grace-period requests point into them. */
 	xalloc_os_gp_barrier();
 	for (i = 0; i < nr_pools; i++) {

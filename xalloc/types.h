@@ -5,9 +5,11 @@
  *
  * Memory comes in three levels, as in mimalloc:
  *
- *  - a segment is 4 MiB of vmalloc space aligned to 4 MiB; its header holds
- *    the descriptors of the pages inside it, so the page of any block is
- *    found with one mask and one shift;
+ *  - a segment is vmalloc space aligned to its size: 512 KiB for small and
+ *    medium pages, 4 MiB for large ones. Its header holds the descriptors
+ *    of the pages inside it, so the page of a block of a known cache is
+ *    found with one mask and one shift, and that of any pointer with the
+ *    segment registry (see xalloc_segment_lookup());
  *  - a page is a run of a segment whose blocks all belong to one cache and
  *    one CPU;
  *  - a block is one object; a free block holds the next pointer of its free
@@ -41,19 +43,26 @@
 #error "xalloc needs a 64-bit kernel"
 #endif
 
-#define XALLOC_SEGMENT_SHIFT	22
-#define XALLOC_SEGMENT_SIZE	BIT(XALLOC_SEGMENT_SHIFT)
-#define XALLOC_SEGMENT_MASK	(XALLOC_SEGMENT_SIZE - 1)
+/*
+ * Segments come in two sizes, so that a small cache's first segment costs
+ * 512 KiB and not 4 MiB: small and medium pages share 512 KiB segments
+ * (an empty one can be formatted for either kind, so one reserve serves
+ * both), and large pages take 4 MiB segments of their own.
+ */
+#define XALLOC_SEGMENT_MIN_SHIFT	19
+#define XALLOC_SEGMENT_MAX_SHIFT	22
+#define XALLOC_SEGMENT_MIN_SIZE		BIT(XALLOC_SEGMENT_MIN_SHIFT)
+#define XALLOC_SEGMENT_MAX_SIZE		BIT(XALLOC_SEGMENT_MAX_SHIFT)
 
 /*
  * Page kinds, by the size of their pages. A cache uses the smallest kind
- * whose pages hold at least XALLOC_MIN_BLOCKS_PER_PAGE of its blocks. All
- * pages of a segment are of one kind.
+ * whose pages are at least XALLOC_MIN_BLOCKS_PER_PAGE of its blocks. All
+ * pages of a segment are of one kind, its format.
  */
 enum xalloc_page_kind {
-	XALLOC_PAGE_SMALL,	/* 64 KiB pages */
-	XALLOC_PAGE_MEDIUM,	/* 512 KiB pages */
-	XALLOC_PAGE_LARGE,	/* one page per segment */
+	XALLOC_PAGE_SMALL,	/* 64 KiB pages, eight per 512 KiB segment */
+	XALLOC_PAGE_MEDIUM,	/* one 512 KiB page per 512 KiB segment */
+	XALLOC_PAGE_LARGE,	/* one 4 MiB page per 4 MiB segment */
 	XALLOC_PAGE_KINDS,
 };
 
@@ -63,24 +72,32 @@ enum xalloc_page_kind {
  * Block indexes are computed as (offset * recip) >> XALLOC_RECIP_SHIFT with
  * recip = ceil(2^XALLOC_RECIP_SHIFT / block_size). The result is exact
  * when offset * block_size < 2^XALLOC_RECIP_SHIFT: offsets are below the
- * segment size, and a block is at most XALLOC_MAX_OBJECT_SIZE plus a red
- * zone and a free pointer, aligned to at most PAGE_SIZE: below 2^19. The
- * product offset * recip stays below 2^(SEGMENT_SHIFT + RECIP_SHIFT - 3).
+ * largest segment size, and a block is at most XALLOC_MAX_OBJECT_SIZE plus
+ * a red zone and a free pointer, aligned to at most PAGE_SIZE: below 2^19.
+ * The product offset * recip stays below
+ * 2^(SEGMENT_MAX_SHIFT + RECIP_SHIFT - 3).
  */
 #define XALLOC_RECIP_SHIFT	41
 #define XALLOC_MAX_BLOCK_SIZE \
 	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *), PAGE_SIZE)
 static_assert(XALLOC_MAX_BLOCK_SIZE <= (1 << 19));
-static_assert(XALLOC_SEGMENT_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
-static_assert(XALLOC_SEGMENT_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
+static_assert(XALLOC_SEGMENT_MAX_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
+static_assert(XALLOC_SEGMENT_MAX_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
 
 static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 {
 	static const unsigned char shift[XALLOC_PAGE_KINDS] = {
-		16, 19, XALLOC_SEGMENT_SHIFT,
+		16, XALLOC_SEGMENT_MIN_SHIFT, XALLOC_SEGMENT_MAX_SHIFT,
 	};
 
 	return shift[kind];
+}
+
+static inline unsigned int
+xalloc_kind_segment_shift(enum xalloc_page_kind kind)
+{
+	return kind == XALLOC_PAGE_LARGE ? XALLOC_SEGMENT_MAX_SHIFT :
+					   XALLOC_SEGMENT_MIN_SHIFT;
 }
 
 /* The owner CPU of an abandoned page: no CPU, so every free is remote. */
@@ -123,8 +140,8 @@ static inline unsigned int xalloc_kind_page_shift(enum xalloc_page_kind kind)
 #define XALLOC_TF_HEAD_MASK	GENMASK(22, XALLOC_TF_HEAD_SHIFT)
 #define XALLOC_TF_COUNT_SHIFT	23
 #define XALLOC_TF_ONE		BIT(XALLOC_TF_COUNT_SHIFT)
-/* Blocks are at least 8 bytes: a page holds at most 2^(SEGMENT_SHIFT - 3). */
-static_assert(BIT(XALLOC_SEGMENT_SHIFT - 3) + 1 <=
+/* Blocks are at least 8 bytes: a page holds at most 2^(SEGMENT_MAX_SHIFT - 3). */
+static_assert(BIT(XALLOC_SEGMENT_MAX_SHIFT - 3) + 1 <=
 	      XALLOC_TF_HEAD_MASK >> XALLOC_TF_HEAD_SHIFT);
 
 struct xalloc_cache;
@@ -194,22 +211,43 @@ struct xalloc_pool;
  * struct xalloc_segment - header at the start of every segment
  * @cookie: a secret random word xor the segment address, checked by
  *          every lookup: a header that does not carry it is not used
- * @pool: the pool of its node and page kind
+ * @pool: the pool of its node and size
  * @link: link in one of the pool's lists
- * @page_shift: log2 of the page size
+ * @shift: log2 of the segment size
+ * @page_shift: log2 of the page size: the segment's format
  * @nr_pages: pages in the segment
+ * @nr_slots: descriptors the header has room for, the most pages any
+ *            format of its size has: the header, and where the first
+ *            block starts, do not move when the format changes
  * @used_pages: pages owned by caches
  * @node: NUMA node of its memory
+ * @retired: grace-period cookie taken when a page of it was last given
+ *           back: the segment takes another format only once it passed
+ * @empty_since: jiffies when its last page was given back
+ * @lent: a page of it was lent since it was mapped
  * @pages: page descriptors
+ *
+ * Owners: everything but @cookie, @shift, @nr_slots and @node (set once,
+ * before the segment enters the registry) is under the pool lock. A free
+ * reads @page_shift without it: the format changes only a grace period
+ * after the last page went back, so a free that started before then is
+ * over; one that starts later (a double free, a stale pointer) may pick a
+ * descriptor with the old page size, but every descriptor stays in the
+ * header and every one is free, naming no cache, so the free is refused.
  */
 struct xalloc_segment {
 	unsigned long cookie;
 	struct xalloc_pool *pool;
 	struct list_head link;
+	unsigned int shift;
 	unsigned int page_shift;
 	unsigned int nr_pages;
+	unsigned int nr_slots;
 	unsigned int used_pages;
 	int node;
+	unsigned long retired;
+	unsigned long empty_since;
+	bool lent;
 	struct xalloc_page pages[] ____cacheline_aligned_in_smp;
 };
 
@@ -294,6 +332,7 @@ struct xalloc_heap {
  *                xalloc_block_key()
  * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
  * @kind: page kind of its pages
+ * @segment_mask: size - 1 of the segments its pages are in
  * @cached_max: blocks a heap's object array holds, at most
  *              XALLOC_CACHED_MAX and about 64 KiB of blocks: 0 for blocks
  *              above 32 KiB, whose allocations go to the pages directly
@@ -323,6 +362,7 @@ struct xalloc_cache {
 	unsigned long freelist_key;
 	u64 block_recip;
 	enum xalloc_page_kind kind;
+	unsigned long segment_mask;
 	unsigned int cached_max;
 	unsigned int cached_batch;
 	unsigned long flags;
