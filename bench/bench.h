@@ -23,8 +23,9 @@
  * @destroy: destroy a cache created by @create; every object is back
  * @alloc: allocate an object; NULL on failure
  * @free: free an object, from any CPU
- * @memory: flush what the allocator can give back, then return the bytes
- *          of memory backing all its caches; NULL when not measurable
+ * @memory: flush what the allocator can give back of @cache (unless it is
+ *          NULL: then only read), then return the bytes of memory the
+ *          allocator holds for all its caches; NULL when not measurable
  * @alloc_bulk: allocate @nr objects into @p, all or none; NULL when the
  *              allocator has no bulk interface
  * @free_bulk: free @nr objects of @p
@@ -90,13 +91,15 @@ extern unsigned int bench_mixed_ops;
 extern unsigned int bench_mixed_slots;
 extern unsigned int bench_mixed_handoff;
 extern unsigned int bench_memory_bytes;
+extern unsigned int bench_memory_mid_bytes;
 extern unsigned int bench_memory_small_bytes;
+extern unsigned int bench_footprint_caches;
 extern unsigned int bench_bulk_iters;
 extern unsigned int bench_sizes[];
 extern unsigned int bench_nr_sizes;
 
 /* What a scenario hands back for the summary line: values in hundredths. */
-#define BENCH_MAX_METRICS	3
+#define BENCH_MAX_METRICS	4
 
 struct bench_metrics {
 	u64 v[BENCH_MAX_METRICS];
@@ -131,7 +134,9 @@ extern const struct bench_scenario bench_remote;
 extern const struct bench_scenario bench_concurrent;
 extern const struct bench_scenario bench_mixed;
 extern const struct bench_scenario bench_memory;
+extern const struct bench_scenario bench_memory_mid;
 extern const struct bench_scenario bench_memory_small;
+extern const struct bench_scenario bench_footprint;
 
 /* Output (util.c). */
 #define BENCH_FMT_LEN	24
@@ -147,6 +152,19 @@ int bench_run_parallel(unsigned int n, const int *cpus, int (*fn)(void *),
 		       void **args);
 int bench_run_on(int cpu, int (*fn)(void *), void *arg);
 int bench_cpu(unsigned int i);
+
+/* Memory pressure (util.c). */
+int bench_drop_caches(void);
+
+/* memory.c */
+
+/*
+ * Long enough for xalloc's pool work, queued when a segment is taken or
+ * emptied, to have mapped or unmapped it before anything is read.
+ */
+#define BENCH_SETTLE_MS	100
+
+u64 bench_free_bytes(void);
 
 /* single.c */
 #define BENCH_MAX_REPS	15

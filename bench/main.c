@@ -64,10 +64,20 @@ module_param_named(memory_bytes, bench_memory_bytes, uint, 0444);
 MODULE_PARM_DESC(memory_bytes,
 		 "memory: bytes of live objects, 1000000 x 64 B by default");
 
+unsigned int bench_memory_mid_bytes = 4 * 1024 * 1024;
+module_param_named(memory_mid_bytes, bench_memory_mid_bytes, uint, 0444);
+MODULE_PARM_DESC(memory_mid_bytes,
+		 "memory_mid: bytes of live objects (4194304)");
+
 unsigned int bench_memory_small_bytes = 256 * 1024;
 module_param_named(memory_small_bytes, bench_memory_small_bytes, uint, 0444);
 MODULE_PARM_DESC(memory_small_bytes,
 		 "memory_small: bytes of live objects (262144)");
+
+unsigned int bench_footprint_caches = 100;
+module_param_named(footprint_caches, bench_footprint_caches, uint, 0444);
+MODULE_PARM_DESC(footprint_caches,
+		 "footprint: caches, one object from each on each CPU (100)");
 
 unsigned int bench_sizes[BENCH_MAX_SIZES] = { 64, 256, 1024, 4096 };
 unsigned int bench_nr_sizes = 4;
@@ -87,7 +97,7 @@ module_param(label, charp, 0444);
 MODULE_PARM_DESC(label, "a word printed in XBENCH-CONFIG, telling this boot's setting to the report");
 
 static char *scenarios =
-	"pair,batch,bulk,latency,remote,concurrent,mixed,memory,memory_small";
+	"pair,batch,bulk,latency,remote,concurrent,mixed,memory,memory_mid,memory_small,footprint";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios, "scenarios to run, comma-separated, or all");
 
@@ -97,7 +107,8 @@ MODULE_PARM_DESC(allocators, "allocators to run, comma-separated");
 
 static const struct bench_scenario *const all_scenarios[] = {
 	&bench_pair, &bench_batch, &bench_bulk, &bench_latency, &bench_remote,
-	&bench_concurrent, &bench_mixed, &bench_memory, &bench_memory_small,
+	&bench_concurrent, &bench_mixed, &bench_memory, &bench_memory_mid,
+	&bench_memory_small, &bench_footprint,
 };
 
 /* SLUB first, so that the summary reads as a comparison with it. */
@@ -242,22 +253,24 @@ static int check_params(void)
 		return -EINVAL;
 	if (!bench_pair_iters || !bench_batch_objects || !bench_batch_rounds ||
 	    !bench_remote_objects || !bench_remote_rounds ||
-	    !bench_concurrent_iters || !bench_mixed_slots || !bench_nr_sizes)
+	    !bench_concurrent_iters || !bench_mixed_slots || !bench_nr_sizes ||
+	    !bench_footprint_caches)
 		return -EINVAL;
 	return 0;
 }
 
 static void print_config(void)
 {
-	pr_info("XBENCH-CONFIG label=%s init_on_alloc=%d init_on_free=%d cpus=%u repeat=%u bulk_iters=%u pair_iters=%u pair_reps=%u batch_objects=%u batch_rounds=%u remote_objects=%u remote_rounds=%u concurrent_iters=%u mixed_ops=%u mixed_slots=%u mixed_handoff=%u memory_bytes=%u memory_small_bytes=%u\n",
+	pr_info("XBENCH-CONFIG label=%s init_on_alloc=%d init_on_free=%d cpus=%u possible_cpus=%u repeat=%u bulk_iters=%u pair_iters=%u pair_reps=%u batch_objects=%u batch_rounds=%u remote_objects=%u remote_rounds=%u concurrent_iters=%u mixed_ops=%u mixed_slots=%u mixed_handoff=%u memory_bytes=%u memory_mid_bytes=%u memory_small_bytes=%u footprint_caches=%u\n",
 		label[0] ? label : "tcg",
 		want_init_on_alloc(GFP_KERNEL), want_init_on_free(),
-		num_online_cpus(), repeat, bench_bulk_iters, bench_pair_iters, bench_pair_reps,
+		num_online_cpus(), num_possible_cpus(), repeat,
+		bench_bulk_iters, bench_pair_iters, bench_pair_reps,
 		bench_batch_objects,
 		bench_batch_rounds, bench_remote_objects, bench_remote_rounds,
 		bench_concurrent_iters, bench_mixed_ops, bench_mixed_slots,
-		bench_mixed_handoff, bench_memory_bytes,
-		bench_memory_small_bytes);
+		bench_mixed_handoff, bench_memory_bytes, bench_memory_mid_bytes,
+		bench_memory_small_bytes, bench_footprint_caches);
 }
 
 static int __init bench_init(void)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The memory scenarios: hold many live objects, then free a random half,
- * and report what backs them against the ideal, objects times size.
+ * The memory scenarios: hold many live objects, free a random half, then
+ * run the shrinkers as memory pressure would, and report what backs them
+ * against the ideal, objects times size, after each step.
  *
- * Each allocator says what backs all its caches (struct bench_ops.memory:
- * SLUB its slab pages, xalloc its segments and their metadata), after
- * flushing what it can; the scenario reports the growth since the cache
- * was created. As a cross-check that needs no allocator's word, it also
- * reports how much free memory the system lost over the same span.
+ * Each allocator says what it holds for all its caches (struct
+ * bench_ops.memory: SLUB its slab pages, xalloc everything its core
+ * counts in its segment statistics), after flushing what it can; the
+ * scenario reports the growth since the baseline. As a cross-check that
+ * needs no allocator's word, it also reports how much free memory the
+ * system lost over the same span.
  */
 #include <linux/delay.h>
 #include <linux/math64.h>
@@ -22,10 +24,11 @@
 #define MEMORY_SEED	0x6d656d6f7279ULL
 
 /*
- * Long enough for xalloc's pool work, queued when a segment is taken or
- * emptied, to have mapped or unmapped it before anything is read.
+ * After the shrinkers ran: xalloc's reclaim work visits every CPU of every
+ * cache, and unmaps segments only a grace period after they left its
+ * registry.
  */
-#define MEMORY_SETTLE_MS	100
+#define MEMORY_PRESSURE_SETTLE_MS	300
 
 struct mem_sample {
 	u64 alloc_bytes;
@@ -41,11 +44,13 @@ struct mem_job {
 	struct mem_sample base;
 	struct mem_sample full;
 	struct mem_sample half;
+	struct mem_sample pressure;
+	int pressure_err;
 	u64 fails;
 };
 
 /* Free pages of every zone, those on the per-CPU lists included. */
-static u64 free_bytes(void)
+u64 bench_free_bytes(void)
 {
 	u64 pages = 0;
 	int nid, z, cpu;
@@ -65,11 +70,12 @@ static u64 free_bytes(void)
 	return pages << PAGE_SHIFT;
 }
 
-static void mem_sample(struct mem_job *job, struct mem_sample *s)
+static void mem_sample(struct mem_job *job, struct mem_sample *s,
+		       unsigned int settle_ms)
 {
-	msleep(MEMORY_SETTLE_MS);
+	msleep(settle_ms);
 	s->alloc_bytes = job->ops->memory(job->cache);
-	s->free_bytes = free_bytes();
+	s->free_bytes = bench_free_bytes();
 }
 
 /* Fisher-Yates, with a fixed seed: every allocator frees the same half. */
@@ -100,15 +106,25 @@ static int mem_fn(void *arg)
 	struct mem_job *job = arg;
 	unsigned long i;
 
-	mem_sample(job, &job->base);
+	/*
+	 * Start from what pressure leaves. Memory an earlier scenario left
+	 * in reserve would otherwise be in the baseline: reused unseen by
+	 * the allocations, or given back under pressure as if this cache
+	 * had.
+	 */
+	bench_drop_caches();
+	mem_sample(job, &job->base, MEMORY_PRESSURE_SETTLE_MS);
 	for (i = 0; i < job->count; i++) {
 		job->objs[i] = bench_alloc(job->ops, job->cache, GFP_KERNEL);
 		job->fails += !job->objs[i];
 	}
-	mem_sample(job, &job->full);
+	mem_sample(job, &job->full, BENCH_SETTLE_MS);
 	mem_shuffle(job->objs, job->count);
 	mem_free_range(job, 0, job->count / 2);
-	mem_sample(job, &job->half);
+	mem_sample(job, &job->half, BENCH_SETTLE_MS);
+	job->pressure_err = bench_drop_caches();
+	if (!job->pressure_err)
+		mem_sample(job, &job->pressure, MEMORY_PRESSURE_SETTLE_MS);
 	mem_free_range(job, job->count / 2, job->count);
 	return 0;
 }
@@ -140,8 +156,8 @@ static int mem_run(const struct bench_scenario *sc,
 		   unsigned int total, struct bench_metrics *out)
 {
 	struct mem_job job = { .ops = ops, .size = size };
+	unsigned long half_live;
 	int ret = -ENOMEM;
-	u64 full, half;
 
 	job.count = max(total / size, 2U);
 	/* Before the baseline, so that it is not counted. */
@@ -154,10 +170,18 @@ static int mem_run(const struct bench_scenario *sc,
 	kvfree(job.objs);
 	if (ret)
 		return ret;
-	full = mem_line(sc, &job, "full", &job.full, job.count);
-	half = mem_line(sc, &job, "half", &job.half, job.count - job.count / 2);
-	out->v[0] = bench_centi(full, SZ_1K);
-	out->v[1] = bench_centi(half, SZ_1K);
+	half_live = job.count - job.count / 2;
+	out->v[0] = bench_centi(mem_line(sc, &job, "full", &job.full,
+					 job.count), SZ_1K);
+	out->v[1] = bench_centi(mem_line(sc, &job, "half", &job.half,
+					 half_live), SZ_1K);
+	if (job.pressure_err) {
+		pr_warn("xalloc_bench: %s, %u B, %s: cannot write drop_caches: %d\n",
+			sc->name, size, ops->name, job.pressure_err);
+		return 0;
+	}
+	out->v[2] = bench_centi(mem_line(sc, &job, "pressure", &job.pressure,
+					 half_live), SZ_1K);
 	return 0;
 }
 
@@ -166,6 +190,13 @@ static int memory_run(const struct bench_scenario *sc,
 		      struct bench_metrics *out)
 {
 	return mem_run(sc, ops, size, bench_memory_bytes, out);
+}
+
+static int memory_mid_run(const struct bench_scenario *sc,
+			  const struct bench_ops *ops, unsigned int size,
+			  struct bench_metrics *out)
+{
+	return mem_run(sc, ops, size, bench_memory_mid_bytes, out);
 }
 
 static int memory_small_run(const struct bench_scenario *sc,
@@ -177,8 +208,19 @@ static int memory_small_run(const struct bench_scenario *sc,
 
 const struct bench_scenario bench_memory = {
 	.name = "memory",
-	.metrics = { "KiB, all live", "KiB, half freed" },
+	.metrics = { "KiB, all live", "KiB, half freed",
+		     "KiB, under pressure" },
 	.run = memory_run,
+	.per_size = true,
+	.min_cpus = 1,
+	.no_floor = true,
+};
+
+const struct bench_scenario bench_memory_mid = {
+	.name = "memory_mid",
+	.metrics = { "KiB, all live", "KiB, half freed",
+		     "KiB, under pressure" },
+	.run = memory_mid_run,
 	.per_size = true,
 	.min_cpus = 1,
 	.no_floor = true,
@@ -186,7 +228,8 @@ const struct bench_scenario bench_memory = {
 
 const struct bench_scenario bench_memory_small = {
 	.name = "memory_small",
-	.metrics = { "KiB, all live", "KiB, half freed" },
+	.metrics = { "KiB, all live", "KiB, half freed",
+		     "KiB, under pressure" },
 	.run = memory_small_run,
 	.per_size = true,
 	.min_cpus = 1,

@@ -17,7 +17,6 @@
 #include <linux/percpu.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
 #include <xalloc.h>
@@ -81,7 +80,8 @@ static void slub_free_bulk(void *cache, size_t nr, void **p)
 static u64 slub_memory(void *cache)
 {
 	/* Flush the per-CPU slabs and partial lists, free empty slabs. */
-	kmem_cache_shrink(cache);
+	if (cache)
+		kmem_cache_shrink(cache);
 	return slab_bytes();
 }
 
@@ -117,20 +117,6 @@ void bench_xalloc_free(void *cache, void *obj)
 	xalloc_cache_free(cache, obj);
 }
 
-/*
- * Memory a segment costs outside its own bytes: the struct page array
- * vfree() gives back with it, the kernel page tables that map it (one
- * PTE page per PMD_SIZE), and its vmalloc area descriptors.
- */
-static u64 xops_segment_overhead(u64 segment_bytes)
-{
-	u64 pages = segment_bytes >> PAGE_SHIFT;
-
-	return pages * sizeof(struct page *) +
-	       DIV_ROUND_UP_ULL(segment_bytes, PMD_SIZE) * PAGE_SIZE +
-	       sizeof(struct vm_struct) + sizeof(struct vmap_area);
-}
-
 static int xops_alloc_bulk(void *cache, gfp_t gfp, size_t nr, void **p)
 {
 	return xalloc_cache_alloc_bulk(cache, gfp, nr, p);
@@ -146,12 +132,11 @@ static u64 xops_memory(void *cache)
 	struct xalloc_segment_stats stats;
 
 	/* Collect remote frees, give back empty pages, unmap segments. */
-	xalloc_cache_shrink(cache);
+	if (cache)
+		xalloc_cache_shrink(cache);
+	/* Pages, their arrays, page tables, vmalloc descriptors, registry. */
 	xalloc_segment_get_stats(&stats);
-	if (!stats.segments)
-		return 0;
-	return stats.bytes + stats.segments *
-	       xops_segment_overhead(div64_u64(stats.bytes, stats.segments));
+	return stats.held;
 }
 
 const struct bench_ops bench_xalloc_ops = {

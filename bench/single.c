@@ -244,6 +244,7 @@ static int cmp_u32(const void *a, const void *b)
 struct quantiles {
 	u32 p50;
 	u32 p99;
+	u32 p999;
 	u32 max;
 };
 
@@ -252,6 +253,7 @@ static void quantiles(u32 *lat, size_t n, struct quantiles *q)
 	sort(lat, n, sizeof(*lat), cmp_u32, NULL);
 	q->p50 = lat[n / 2];
 	q->p99 = lat[n * 99 / 100];
+	q->p999 = lat[n * 999 / 1000];
 	q->max = lat[n - 1];
 }
 
@@ -267,11 +269,12 @@ static int latency_run(const struct bench_scenario *sc,
 	if (!ret && n) {
 		quantiles(job.lat, n, &q);
 		bench_line(sc, size, ops,
-			   "p50_ns=%u p99_ns=%u max_ns=%u samples=%zu fails=%llu",
-			   q.p50, q.p99, q.max, n, job.fails);
+			   "p50_ns=%u p99_ns=%u p999_ns=%u max_ns=%u samples=%zu fails=%llu",
+			   q.p50, q.p99, q.p999, q.max, n, job.fails);
 		out->v[0] = q.p50 * 100ULL;
 		out->v[1] = q.p99 * 100ULL;
-		out->v[2] = q.max * 100ULL;
+		out->v[2] = q.p999 * 100ULL;
+		out->v[3] = q.max * 100ULL;
 	}
 	kvfree(job.lat);
 	return ret;
@@ -279,7 +282,7 @@ static int latency_run(const struct bench_scenario *sc,
 
 const struct bench_scenario bench_latency = {
 	.name = "latency",
-	.metrics = { "p50 ns", "p99 ns", "max ns" },
+	.metrics = { "p50 ns", "p99 ns", "p99.9 ns", "max ns" },
 	.run = latency_run,
 	.per_size = true,
 	.min_cpus = 1,
@@ -404,8 +407,8 @@ void bench_timer_overhead(void)
 	if (!bench_run_on(bench_cpu(0), timer_fn, lat)) {
 		quantiles(lat, bench_batch_objects, &q);
 		bench_line(&bench_timer, 0, NULL,
-			   "p50_ns=%u p99_ns=%u max_ns=%u samples=%u",
-			   q.p50, q.p99, q.max, bench_batch_objects);
+			   "p50_ns=%u p99_ns=%u p999_ns=%u max_ns=%u samples=%u",
+			   q.p50, q.p99, q.p999, q.max, bench_batch_objects);
 	}
 out:
 	kvfree(lat);

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What every scenario needs: cache names, fixed-point output, and bound
- * kthreads started together.
+ * What every scenario needs: cache names, fixed-point output, bound
+ * kthreads started together, and memory pressure on demand.
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "bench.h"
 
@@ -204,4 +206,28 @@ int bench_run_parallel(unsigned int n, const int *cpus, int (*fn)(void *),
 int bench_run_on(int cpu, int (*fn)(void *), void *arg)
 {
 	return bench_run_parallel(1, &cpu, fn, &arg);
+}
+
+/**
+ * bench_drop_caches() - run every shrinker, as memory pressure would
+ *
+ * Writes "2" to /proc/sys/vm/drop_caches: every shrinker is asked to give
+ * back what it can, xalloc's (empty segments, reserves included) among
+ * them; the page cache is left alone. The path is looked up in the root
+ * that kthreads share with init, where the bench VM's init mounts /proc.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bench_drop_caches(void)
+{
+	static const char slab[] = "2";
+	struct file *file = filp_open("/proc/sys/vm/drop_caches", O_WRONLY, 0);
+	loff_t pos = 0;
+	ssize_t ret;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ret = kernel_write(file, slab, strlen(slab), &pos);
+	filp_close(file, NULL);
+	return ret < 0 ? ret : 0;
 }

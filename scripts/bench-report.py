@@ -19,6 +19,9 @@ ratios are taken within each boot, then their median. Writes:
     DIR/ratios.gp    the gnuplot script
     DIR/ratios.png   the chart, when gnuplot is installed
 
+The footprint lines (one per number of CPUs) are fitted with a line,
+bytes(C) = a + b * C, per allocator and size, and projected to more CPUs.
+
 Exits 1 when no log holds a complete benchmark.
 """
 
@@ -52,12 +55,21 @@ ROWS = [
     ("mixed", "ns_per_op", "ns/op per thread", "ns", 1),
     ("latency", "p50_ns", "alloc p50 ns", "ns", 1),
     ("latency", "p99_ns", "alloc p99 ns", "ns", 1),
+    ("latency", "p999_ns", "alloc p99.9 ns", "ns", 1),
     ("latency", "max_ns", "alloc max ns", "ns", 1),
     ("memory/full", "bytes", "KiB backing, all live", "KiB", 1 / 1024),
     ("memory/half", "bytes", "KiB backing, half freed", "KiB", 1 / 1024),
+    ("memory/pressure", "bytes", "KiB backing, half freed, after pressure",
+     "KiB", 1 / 1024),
+    ("memory_mid/full", "bytes", "KiB backing, all live", "KiB", 1 / 1024),
+    ("memory_mid/half", "bytes", "KiB backing, half freed", "KiB", 1 / 1024),
+    ("memory_mid/pressure", "bytes",
+     "KiB backing, half freed, after pressure", "KiB", 1 / 1024),
     ("memory_small/full", "bytes", "KiB backing, all live", "KiB", 1 / 1024),
     ("memory_small/half", "bytes", "KiB backing, half freed", "KiB",
      1 / 1024),
+    ("memory_small/pressure", "bytes",
+     "KiB backing, half freed, after pressure", "KiB", 1 / 1024),
 ]
 
 # Short chart labels.
@@ -77,18 +89,36 @@ CHART_LABEL = {
     ("mixed", "ns_per_op"): "mixed",
     ("latency", "p50_ns"): "lat-p50",
     ("latency", "p99_ns"): "lat-p99",
+    ("latency", "p999_ns"): "lat-p99.9",
     ("latency", "max_ns"): "lat-max",
     ("memory/full", "bytes"): "mem-full",
     ("memory/half", "bytes"): "mem-half",
+    ("memory/pressure", "bytes"): "mem-pressure",
+    ("memory_mid/full", "bytes"): "mem4M-full",
+    ("memory_mid/half", "bytes"): "mem4M-half",
+    ("memory_mid/pressure", "bytes"): "mem4M-pressure",
     ("memory_small/full", "bytes"): "mem256K-full",
     ("memory_small/half", "bytes"): "mem256K-half",
+    ("memory_small/pressure", "bytes"): "mem256K-pressure",
 }
 
+# The footprint lines, one per number of CPUs C, are keyed
+# "footprint/c<C>" and fitted with bytes(C) = a + b * C, which is then
+# projected to these CPU counts.
+FOOTPRINT = "footprint"
+FOOTPRINT_PROJECT = (64, 256)
+# The scenario of a target on the projection to this many CPUs.
+FOOTPRINT_TARGET_CPUS = 256
+FOOTPRINT_TARGET = f"{FOOTPRINT}@{FOOTPRINT_TARGET_CPUS}"
+
 # (description, kind, scenario, field, numerator, denominator, limit,
-# sizes): numerator / denominator <= limit in the boots of that kind
-# ("tcg" or "icount"), for each init_on_alloc setting. A denominator of
-# None means the numerator itself is compared with the limit; sizes None
-# means every size measured.
+# sizes[, unit]): numerator / denominator <= limit in the boots of that
+# kind ("tcg" or "icount"), for each init_on_alloc setting. A denominator
+# of None means the numerator itself is compared with the limit, and unit
+# "KiB" prints it (a number of bytes) in KiB; sizes None means every size
+# measured. FOOTPRINT_TARGET compares the footprint lines' projections to
+# FOOTPRINT_TARGET_CPUS; "{caches}" in a description is the number of
+# caches the footprint scenario used.
 TARGETS = [
     ("pair instructions <= 0.6 x SLUB", "icount", "pair", "ns_per_op",
      "xalloc", "slub", 0.6, ("64", "256")),
@@ -108,6 +138,18 @@ TARGETS = [
      "xalloc", "slub", 1.0, ("64", "256")),
     ("p99 allocation latency <= SLUB", "tcg", "latency", "p99_ns",
      "xalloc", "slub", 1.0, ("64", "256")),
+    ("256 KiB of live 64 B objects, everything xalloc holds included "
+     "<= 1 MiB", "tcg", "memory_small/full", "bytes", "xalloc", None,
+     1 << 20, ("64",), "KiB"),
+    ("64 MB of live objects <= 1.02 x SLUB", "tcg", "memory/full", "bytes",
+     "xalloc", "slub", 1.02, ("64", "1024")),
+    ("64 MB, half of them freed, then memory pressure <= SLUB", "tcg",
+     "memory/pressure", "bytes", "xalloc", "slub", 1.0, ("64", "1024")),
+    ("allocation latency max <= 2 x SLUB's", "tcg", "latency", "max_ns",
+     "xalloc", "slub", 2.0, None),
+    ("{caches} caches, one object from each on every CPU, projected to "
+     f"{FOOTPRINT_TARGET_CPUS} CPUs <= SLUB's", "tcg", FOOTPRINT_TARGET,
+     "bytes", "xalloc", "slub", 1.0, None),
 ]
 MEMORY_TARGET_SIZES = ("64", "256", "1024")
 
@@ -147,6 +189,8 @@ def row_key(fields):
     scenario = fields["scenario"]
     if "phase" in fields:
         scenario += "/" + fields["phase"]
+    elif scenario == FOOTPRINT and "cpus" in fields:
+        scenario += "/c" + fields["cpus"]
     return scenario, fields["size"], fields["alloc"]
 
 
@@ -281,6 +325,147 @@ def markdown_setting(med, data, ioa, boots, ideal):
     return out
 
 
+def footprint_points(med, setting, size, alloc, field):
+    """{C: median} of one allocator's footprint lines at one size."""
+    prefix = FOOTPRINT + "/c"
+    return {int(key[0][len(prefix):]): value
+            for key, value in med.get(setting, {}).items()
+            if key[0].startswith(prefix) and key[1:] == (size, alloc, field)}
+
+
+def fit_line(points):
+    """Fit bytes(C) = a + b * C to {C: bytes} by least squares; return
+    (a, b, how), or None without points. One point cannot give b: the
+    per-CPU increment is then taken as bytes / C, with a = 0."""
+    if not points:
+        return None
+    if len(points) == 1:
+        (cpus, value), = points.items()
+        return 0.0, value / cpus, "1 point: b = bytes / C, a = 0"
+    n = len(points)
+    mean_c = sum(points) / n
+    mean_v = sum(points.values()) / n
+    b = (sum((c - mean_c) * (v - mean_v) for c, v in points.items())
+         / sum((c - mean_c) ** 2 for c in points))
+    return mean_v - b * mean_c, b, f"least squares, {n} points"
+
+
+def footprint_fit(med, setting, size, alloc, field="bytes"):
+    return fit_line(footprint_points(med, setting, size, alloc, field))
+
+
+def project(fit, cpus):
+    return None if fit is None else fit[0] + fit[1] * cpus
+
+
+def ratio_of(num, den):
+    return num / den if num is not None and den else None
+
+
+def footprint_sizes(med, setting):
+    return sorted({key[1] for key in med.get(setting, {})
+                   if key[0].startswith(FOOTPRINT + "/c")}, key=int)
+
+
+def footprint_cpus(med, setting, size):
+    return sorted(set(footprint_points(med, setting, size, "slub", "bytes"))
+                  | set(footprint_points(med, setting, size, "xalloc",
+                                         "bytes")))
+
+
+def kib(value):
+    return fmt(None if value is None else value / 1024, "KiB")
+
+
+def footprint_row(size, label, values):
+    """One row: SLUB, xalloc and their ratio, by the allocators' figures
+    then by the system's free memory. @values: (slub, xalloc, ratio) for
+    bytes, then the same for sys_bytes."""
+    sb, xb, rb, ss, xs, rs = values
+    return (f"| {size} | {label} | {kib(sb)} | {kib(xb)} | {fmt_ratio(rb)} "
+            f"| {kib(ss)} | {kib(xs)} | {fmt_ratio(rs)} |")
+
+
+def footprint_measured(med, data, setting, size, cpus):
+    values = []
+    key = f"{FOOTPRINT}/c{cpus}"
+    group = med.get(setting, {})
+    for field in ("bytes", "sys_bytes"):
+        values += [group.get((key, size, "slub", field)),
+                   group.get((key, size, "xalloc", field)),
+                   boot_ratio(data, setting, key, size, field, "xalloc",
+                              "slub")]
+    return values
+
+
+def footprint_projected(med, setting, size, cpus):
+    values = []
+    for field in ("bytes", "sys_bytes"):
+        slub = project(footprint_fit(med, setting, size, "slub", field),
+                       cpus)
+        xalloc = project(footprint_fit(med, setting, size, "xalloc", field),
+                         cpus)
+        values += [slub, xalloc, ratio_of(xalloc, slub)]
+    return values
+
+
+def footprint_model_rows(med, setting, size):
+    out = []
+    for alloc, name in (("slub", "SLUB"), ("xalloc", "xalloc")):
+        fits = [footprint_fit(med, setting, size, alloc, field)
+                for field in ("bytes", "sys_bytes")]
+        if fits[0] is None:
+            continue
+        cells = []
+        for fit in fits:
+            cells += [kib(None if fit is None else fit[0]),
+                      kib(None if fit is None else fit[1])]
+        out.append(f"| {size} | {name} | {' | '.join(cells)} "
+                   f"| {fits[0][2]} |")
+    return out
+
+
+def markdown_footprint(med, data, setting, config):
+    """The footprint lines of one setting, measured and projected, and
+    the fitted models; nothing when the scenario did not run."""
+    sizes = footprint_sizes(med, setting)
+    if not sizes:
+        return []
+    caches = config.get("footprint_caches", "?")
+    out = [f"### Footprint: {caches} caches, one object from each on each "
+           "of C CPUs", "",
+           "Baseline before the caches are created. Each allocator and "
+           "size is fitted with bytes(C) = a + b x C (least squares over "
+           "the measured C; with one point, b = bytes / C and a = 0): a is "
+           "what the caches cost whatever the number of CPUs using them "
+           "(per-cache structures, and per-CPU ones allocated for every "
+           f"possible CPU, {config.get('possible_cpus', '?')} here, at "
+           "creation), b what each further CPU that allocates from every "
+           "cache adds (a slab or page per cache). The projected rows are "
+           "a + b x C; per-CPU structures allocated at creation grow with "
+           "the possible CPUs too, which the model counts in a at this "
+           "machine's number only. KiB by the allocators' own figures, "
+           "then by the drop in the system's free memory.", "",
+           "| size | CPUs | SLUB KiB | xalloc KiB | xalloc/SLUB "
+           "| SLUB sys KiB | xalloc sys KiB | xalloc/SLUB sys |",
+           "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for size in sizes:
+        for cpus in footprint_cpus(med, setting, size):
+            out.append(footprint_row(size, str(cpus), footprint_measured(
+                med, data, setting, size, cpus)))
+        for cpus in FOOTPRINT_PROJECT:
+            out.append(footprint_row(size, f"{cpus} (projected)",
+                                     footprint_projected(med, setting, size,
+                                                         cpus)))
+    out += ["", "| size | allocator | a KiB | b KiB per CPU | a KiB, sys "
+            "| b KiB per CPU, sys | fit |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | --- |"]
+    for size in sizes:
+        out += footprint_model_rows(med, setting, size)
+    out.append("")
+    return out
+
+
 def verdict(value, limit):
     if value is None:
         return "not measured"
@@ -288,23 +473,45 @@ def verdict(value, limit):
 
 
 def target_value(med, data, setting, scenario, field, size, num, den):
+    if scenario == FOOTPRINT_TARGET:
+        return ratio_of(
+            project(footprint_fit(med, setting, size, num, field),
+                    FOOTPRINT_TARGET_CPUS),
+            project(footprint_fit(med, setting, size, den, field),
+                    FOOTPRINT_TARGET_CPUS))
     if den is None:
         return med.get(setting, {}).get((scenario, size, num, field))
     return boot_ratio(data, setting, scenario, size, field, num, den)
 
 
-def markdown_targets(med, data):
+def target_sizes(med, setting, scenario):
+    if scenario == FOOTPRINT_TARGET:
+        return footprint_sizes(med, setting)
+    return sizes_of(med, scenario)
+
+
+def fmt_target(value, unit):
+    if unit == "KiB" and value is not None:
+        return f"{value / 1024:,.0f} KiB"
+    return fmt_ratio(value)
+
+
+def markdown_targets(med, data, config):
     out = ["## Targets", "",
            "| target | init_on_alloc | size | measured | met |",
            "| --- | ---: | ---: | ---: | --- |"]
-    for desc, kind, scenario, field, num, den, limit, sizes in TARGETS:
+    caches = config.get("footprint_caches", "100")
+    for desc, kind, scenario, field, num, den, limit, sizes, *unit in \
+            TARGETS:
+        desc = desc.replace("{caches}", caches)
         for ioa in ("1", "0"):
             setting = ioa + ("/icount" if kind == "icount" else "")
-            for size in sizes or sizes_of(med, scenario):
+            for size in (sizes or target_sizes(med, setting, scenario)
+                         or ("-",)):
                 value = target_value(med, data, setting, scenario, field,
                                      size, num, den)
                 out.append(f"| {desc} | {ioa} | {size} "
-                           f"| {fmt_ratio(value)} "
+                           f"| {fmt_target(value, unit[0] if unit else '')} "
                            f"| {verdict(value, limit)} |")
     for phase in ("full", "half"):
         for size in MEMORY_TARGET_SIZES:
@@ -316,7 +523,10 @@ def markdown_targets(med, data):
                        f"| {fmt_ratio(value)} | {verdict(value, 1.0)} |")
     out += ["", "Measured: xalloc/SLUB or xalloc/floor for the ratios "
             "to an allocator; the per-CPU / 1-CPU time ratio for "
-            "concurrent.", ""]
+            "concurrent; what xalloc holds, in KiB, against a limit in "
+            "bytes; for the footprint, xalloc/SLUB of the two projections "
+            f"to {FOOTPRINT_TARGET_CPUS} CPUs by the allocators' own "
+            "figures (the footprint tables give the fits).", ""]
     return out
 
 
@@ -362,8 +572,11 @@ def markdown(med, data, boots, facts, ideal, args):
         lines.append(f"- setup: {args.setup}")
     lines += host_load_lines(args.host_load)
     lines.append(f"- guest clocksource: {facts.get('clocksource', '?')}; "
-                 f"online CPUs: {config.get('cpus', '?')}")
-    skip = ("label", "init_on_alloc", "init_on_free", "cpus")
+                 f"online CPUs: {config.get('cpus', '?')}"
+                 + (f" (possible: {config['possible_cpus']})"
+                    if "possible_cpus" in config else ""))
+    skip = ("label", "init_on_alloc", "init_on_free", "cpus",
+            "possible_cpus")
     params = " ".join(f"{k}={v}" for k, v in config.items() if k not in skip)
     lines.append(f"- parameters: {params}")
     icount = facts.get("icount_config")
@@ -380,7 +593,9 @@ def markdown(med, data, boots, facts, ideal, args):
     if timer:
         lines.append("- timing overhead in the latency rows (two clock "
                      f"reads, no call): p50 {timer.get('p50_ns', 0):.0f} ns,"
-                     f" p99 {timer.get('p99_ns', 0):.0f} ns")
+                     f" p99 {timer.get('p99_ns', 0):.0f} ns"
+                     + (f", p99.9 {timer['p999_ns']:.0f} ns"
+                        if "p999_ns" in timer else ""))
     lines += ["- every value is lower-is-better; a ratio below 1 favours "
               "xalloc. Values are medians over the boots; ratios are the "
               "median over the boots of the ratio within each boot, since "
@@ -389,13 +604,19 @@ def markdown(med, data, boots, facts, ideal, args):
               "pair and concurrent: the median of "
               f"{config.get('pair_reps', '?')} timed chunks per boot; "
               "the other rows: the mean over the whole run. "
-              "Memory rows: growth of the memory backing the "
-              "allocator's caches (SLUB: slab pages; xalloc: segments plus "
-              "their page arrays, page tables and vmalloc descriptors), "
-              "in KiB, against the ideal objects x size.", ""]
+              "Memory rows: growth of the memory the allocator holds for "
+              "its caches (SLUB: slab pages; xalloc: everything its "
+              "segment statistics count as held: the pages backing its "
+              "segments, their page arrays, page tables and vmalloc "
+              "descriptors, and its segment registry), in KiB, against "
+              "the ideal objects x size; from a baseline taken after the "
+              "shrinkers ran, with all objects live, with a random half "
+              "freed, then with that half freed and the shrinkers run "
+              "again (drop_caches=2, as memory pressure would).", ""]
     for ioa in ioa_order(med):
         lines += markdown_setting(med, data, ioa, boots, ideal)
-    lines += markdown_targets(med, data)
+        lines += markdown_footprint(med, data, ioa, config)
+    lines += markdown_targets(med, data, config)
     return "\n".join(lines)
 
 

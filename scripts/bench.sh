@@ -186,7 +186,8 @@ params=()
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	boots=${BENCH_BOOTS:-1}
 	params=(pair_iters=100000 concurrent_iters=100000 batch_rounds=2
-		remote_rounds=5 mixed_ops=20000 memory_bytes=8000000)
+		remote_rounds=5 mixed_ops=20000 memory_bytes=8000000
+		footprint_caches=20)
 fi
 read -ra extra <<< "${BENCH_PARAMS:-}"
 params+=("${extra[@]}")
