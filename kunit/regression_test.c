@@ -724,6 +724,69 @@ static void stray_pointer_is_not_followed(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(block, 0, 64));
 }
 
+static long free_all_but_last(void *arg)
+{
+	struct xt_batch *batch = arg;
+	unsigned int i;
+
+	for (i = 0; i + 1 < batch->n; i++) {
+		xalloc_cache_free(batch->cache, batch->objs[i]);
+		batch->objs[i] = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Bug: a page that held one cache's blocks (B), then was lent to another
+ * (A) and carved only in part, went back still naming B: B could be lent
+ * it again at once, with no grace period for A's frees in flight and no
+ * zeroing of A's old blocks. It must name no cache.
+ */
+static void page_of_two_caches_names_neither(struct kunit *test)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+	struct xalloc_cache *b = xt_create(test, "t_key_b", 64, 0, 0, NULL);
+	struct xalloc_cache *a = xt_create(test, "t_key_a", 64, 0, 0, NULL);
+	struct xt_batch *first = xt_batch_new(test, b, 1);
+	struct xt_batch *of_a = xt_batch_new(test, a, 1);
+	struct xalloc_page *page, *next;
+	struct xt_batch *batch;
+
+	/* B fills a page whole, and keeps one block in its next page. */
+	xt_run_on(cpu, xt_alloc_batch, first);
+	KUNIT_ASSERT_EQ(test, first->done, 1U);
+	page = xalloc_page_of_block(b, first->objs[0]);
+	batch = xt_batch_new(test, b, page->reserved);
+	xt_run_on(cpu, xt_alloc_batch, batch);
+	KUNIT_ASSERT_EQ(test, batch->done, batch->n);
+	KUNIT_ASSERT_FALSE(test, xt_same_page(batch->objs[batch->n - 1],
+					      first->objs[0]));
+	/* That block keeps the segment, and the descriptor, mapped. */
+	next = xalloc_page_of_block(b, batch->objs[batch->n - 1]);
+	if (xalloc_segment_of(next) != xalloc_segment_of(page)) {
+		xt_run_on(cpu, xt_free_batch, first);
+		xt_run_on(cpu, xt_free_batch, batch);
+		kunit_skip(test, "B's next page is in another segment");
+	}
+	xt_run_on(cpu, xt_free_batch, first);
+	xt_run_on(cpu, free_all_but_last, batch);
+	xalloc_cache_shrink(b);
+	KUNIT_ASSERT_EQ(test, page->last_key, b->freelist_key);
+
+	/* A may have it a grace period later, and carves a part of it. */
+	synchronize_rcu();
+	xt_run_on(cpu, xt_alloc_batch, of_a);
+	KUNIT_ASSERT_EQ(test, of_a->done, 1U);
+	if (xalloc_page_of_block(a, of_a->objs[0]) != page)
+		kunit_skip(test, "A was lent another page");
+	KUNIT_ASSERT_LT(test, page->capacity, page->reserved);
+	xt_run_on(cpu, xt_free_batch, of_a);
+	xalloc_cache_shrink(a);
+	KUNIT_EXPECT_NE(test, page->last_key, b->freelist_key);
+	KUNIT_EXPECT_NE(test, page->last_key, a->freelist_key);
+	xt_run_on(cpu, xt_free_batch, batch);
+}
+
 static struct kunit_case regression_cases[] = {
 	KUNIT_CASE_PARAM(large_sizes_keep_their_state, large_gen_params),
 	KUNIT_CASE(remote_emptied_pages_go_back),
@@ -735,6 +798,7 @@ static struct kunit_case regression_cases[] = {
 	KUNIT_CASE(double_free_racing_retirement_is_refused),
 	KUNIT_CASE(stats_stay_exact_across_hotplug),
 	KUNIT_CASE(stray_pointer_is_not_followed),
+	KUNIT_CASE(page_of_two_caches_names_neither),
 	{}
 };
 

@@ -103,7 +103,8 @@ static void cache_layout(struct xalloc_cache *cache)
 	cache->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1,
 				       cache->block_size) + 1;
 	cache->kind = cache_page_kind(cache->block_size);
-	cache->segment_mask = BIT(xalloc_kind_segment_shift(cache->kind)) - 1;
+	cache->segment_mask = ~(BIT(xalloc_kind_segment_shift(cache->kind)) - 1);
+	cache->page_shift = xalloc_kind_page_shift(cache->kind);
 	cache->cached_max = min_t(unsigned int, XALLOC_CACHED_MAX,
 				  XALLOC_CACHED_BYTES / cache->block_size);
 	if (cache->cached_max < 2)

@@ -21,6 +21,7 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 void xalloc_segment_release_page(struct xalloc_page *page);
 void xalloc_segment_leak_page(struct xalloc_page *page);
 void xalloc_segment_request_refill(void);
+void xalloc_segment_give_back_after(unsigned long delay);
 void xalloc_segment_rebalance(void);
 void xalloc_segment_trim(void);
 unsigned long xalloc_segment_count_of(struct xalloc_cache *cache);
@@ -109,16 +110,17 @@ xalloc_segment_lookup(const void *ptr)
 
 /*
  * The page of @block, a block of @cache known to be in a lent page: no
- * checks. The cache knows the size of its segments.
+ * checks. The cache knows the size of its segments and of its pages, so
+ * nothing is read from the segment header.
  */
 static __always_inline struct xalloc_page *
 xalloc_page_of_block(const struct xalloc_cache *cache, const void *block)
 {
 	unsigned long addr = (unsigned long)block;
-	struct xalloc_segment *segment = (void *)(addr & ~cache->segment_mask);
+	unsigned long base = addr & cache->segment_mask;
+	struct xalloc_segment *segment = (void *)base;
 
-	return &segment->pages[(addr & cache->segment_mask) >>
-			       READ_ONCE(segment->page_shift)];
+	return &segment->pages[(addr - base) >> cache->page_shift];
 }
 
 /**
@@ -282,7 +284,7 @@ xalloc_free_pointer_fits(const struct xalloc_cache *cache,
 {
 	return !next ||
 	       (!(((unsigned long)next ^ (unsigned long)block) &
-		  ~cache->segment_mask) &&
+		  cache->segment_mask) &&
 		xalloc_page_holds_block(page, next));
 }
 

@@ -9,12 +9,18 @@
 
 #include "internal.h"
 
+/*
+ * The segments exist: set, under the parameters' lock, once they are set
+ * up and before they go, so that a write never reaches them half made.
+ */
+static bool segments_live;
+
 /* A new reserve takes effect before the write returns. */
 static int reserve_segments_set(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_uint(val, kp);
 
-	if (!ret)
+	if (!ret && segments_live)
 		xalloc_segment_rebalance();
 	return ret;
 }
@@ -23,6 +29,28 @@ static const struct kernel_param_ops reserve_segments_ops = {
 	.set = reserve_segments_set,
 	.get = param_get_uint,
 };
+
+/* A shorter delay applies to the segments waiting already. */
+static int give_back_ms_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret && segments_live)
+		xalloc_segment_give_back_after(0);
+	return ret;
+}
+
+static const struct kernel_param_ops give_back_ms_ops = {
+	.set = give_back_ms_set,
+	.get = param_get_uint,
+};
+
+static void set_segments_live(bool live)
+{
+	kernel_param_lock(THIS_MODULE);
+	segments_live = live;
+	kernel_param_unlock(THIS_MODULE);
+}
 
 module_param_named(debug, xalloc_debug_all, bool, 0644);
 MODULE_PARM_DESC(debug,
@@ -33,7 +61,8 @@ module_param_cb(reserve_segments, &reserve_segments_ops,
 MODULE_PARM_DESC(reserve_segments,
 		 "ready reserve per NUMA node, in units of two small pages or one empty segment, before demand scales it; 0 keeps none and gives empty segments back at once (default 1)");
 
-module_param_named(give_back_ms, xalloc_give_back_ms, uint, 0644);
+module_param_cb(give_back_ms, &give_back_ms_ops, &xalloc_give_back_ms,
+		0644);
 MODULE_PARM_DESC(give_back_ms,
 		 "how long a segment stays empty before it is unmapped, without memory pressure (default 1000)");
 
@@ -48,6 +77,7 @@ static int __init xalloc_init(void)
 		xalloc_segments_exit();
 		return ret;
 	}
+	set_segments_live(true);
 	xalloc_debugfs_init();
 	return 0;
 }
@@ -56,6 +86,7 @@ static void __exit xalloc_exit(void)
 {
 	xalloc_debugfs_exit();
 	xalloc_caches_exit();
+	set_segments_live(false);
 	xalloc_segments_exit();
 }
 

@@ -106,6 +106,7 @@ struct xalloc_pool {
 static struct xalloc_pool *pools;
 static unsigned int nr_pools;
 static struct work_struct refill_work;		/* map the reserves */
+static DEFINE_MUTEX(refill_mutex);		/* one refill at a time */
 static struct delayed_work demand_work;		/* let demand decay */
 static struct delayed_work give_back_work;	/* unmap aged empty segments */
 static struct work_struct reclaim_work;
@@ -419,6 +420,8 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 	/* The first page of a kind is no sign that the reserve lags. */
 	if (pool->lent & BIT(cache->kind))
 		grew = pool_demand_grows(pool);
+	/* The miss that brought the caller here is served. */
+	pool->starved = false;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (grew)
 		queue_delayed_work(system_unbound_wq, &demand_work,
@@ -604,6 +607,8 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	if (!(page->flags & XALLOC_PAGE_DIRTY) ||
 	    page->capacity == page->reserved)
 		page->last_key = page->cache->freelist_key;
+	else
+		page->last_key = XALLOC_KEY_STALE;	/* blocks of two caches */
 	page->flags = 0;
 	/* Frees may be looking at the page: see free_block() in free.c. */
 	WRITE_ONCE(page->cache, NULL);
@@ -626,8 +631,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	pool_file_segment(pool, segment);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (emptied)
-		queue_delayed_work(system_unbound_wq, &give_back_work,
-				   give_back_delay());
+		xalloc_segment_give_back_after(give_back_delay());
 }
 
 /**
@@ -827,18 +831,37 @@ static void decay_demand(struct work_struct *work)
 				   XALLOC_DEMAND_PERIOD);
 }
 
-/* Map what the reserves that asked lack, or all of them if @all. */
+/*
+ * Map what the reserves that asked lack, or all of them if @all. One
+ * refill at a time, so that two do not both map what one pool lacks.
+ */
 static void pools_refill(bool all)
 {
 	unsigned int i;
 
+	mutex_lock(&refill_mutex);
 	for (i = 0; i < nr_pools; i++)
 		pool_refill(&pools[i], all);
+	mutex_unlock(&refill_mutex);
 }
 
 static void refill_pools(struct work_struct *work)
 {
 	pools_refill(false);
+}
+
+/**
+ * xalloc_segment_give_back_after() - unmap the empty segments due, then
+ * @delay: in jiffies; 0 brings a pending run forward
+ *
+ * Callable from any context.
+ */
+void xalloc_segment_give_back_after(unsigned long delay)
+{
+	if (!delay)
+		mod_delayed_work(system_unbound_wq, &give_back_work, 0);
+	else
+		queue_delayed_work(system_unbound_wq, &give_back_work, delay);
 }
 
 /**
@@ -853,7 +876,8 @@ void xalloc_segment_request_refill(void)
 
 /*
  * The pools start afresh: the next segment an allocation maps for a kind
- * is its first, no sign that the reserve lags.
+ * is its first, no sign that the reserve lags, and no refill asked for
+ * before is pending.
  */
 static void pools_forget_lent(void)
 {
@@ -863,6 +887,8 @@ static void pools_forget_lent(void)
 	for (i = 0; i < nr_pools; i++) {
 		spin_lock_irqsave(&pools[i].lock, flags);
 		pools[i].lent = 0;
+		pools[i].refill = false;
+		pools[i].starved = false;
 		spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
 }
@@ -888,12 +914,11 @@ static void pools_reset_demand(void)
  */
 void xalloc_segment_rebalance(void)
 {
-	/* Module parameters are set before the pools exist. */
-	if (!pools)
-		return;
 	pools_forget_lent();
 	xalloc_segment_trim();
 	pools_refill(true);
+	/* A shorter delay, or none, applies to what waits already. */
+	xalloc_segment_give_back_after(0);
 }
 
 /**

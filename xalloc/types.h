@@ -332,7 +332,9 @@ struct xalloc_heap {
  *                xalloc_block_key()
  * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
  * @kind: page kind of its pages
- * @segment_mask: size - 1 of the segments its pages are in
+ * @segment_mask: ~(size - 1) of the segments its pages are in: masks a
+ *                block's address down to its segment
+ * @page_shift: log2 of the size of its pages, the format of its segments
  * @cached_max: blocks a heap's object array holds, at most
  *              XALLOC_CACHED_MAX and about 64 KiB of blocks: 0 for blocks
  *              above 32 KiB, whose allocations go to the pages directly
@@ -363,6 +365,7 @@ struct xalloc_cache {
 	u64 block_recip;
 	enum xalloc_page_kind kind;
 	unsigned long segment_mask;
+	unsigned int page_shift;
 	unsigned int cached_max;
 	unsigned int cached_batch;
 	unsigned long flags;
