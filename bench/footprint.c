@@ -86,16 +86,14 @@ static int fp_free_fn(void *arg)
 }
 
 /*
- * Flush the first @nr caches as the memory scenarios do, let the work
- * that queues settle, then read both figures.
+ * Let the work that allocations queue settle, then read both figures. No
+ * cache is shrunk: a CPU keeps its slab or page, as in a running system.
+ * Shrinking SLUB's caches would put each CPU slab on its node's partial
+ * list, where the next CPU finds it: sharing SLUB does not do between
+ * shrinks.
  */
-static void fp_sample(struct fp_job *job, unsigned int nr, u64 *bytes,
-		      u64 *free)
+static void fp_sample(struct fp_job *job, u64 *bytes, u64 *free)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		job->ops->memory(job->caches[i]);
 	msleep(BENCH_SETTLE_MS);
 	*bytes = job->ops->memory(NULL);
 	*free = bench_free_bytes();
@@ -107,7 +105,7 @@ static u64 fp_line(const struct bench_scenario *sc, struct fp_job *job,
 {
 	u64 now_bytes, now_free, bytes = 0, sys = 0;
 
-	fp_sample(job, job->nr_caches, &now_bytes, &now_free);
+	fp_sample(job, &now_bytes, &now_free);
 	/* Either figure can end below the baseline: print 0 then. */
 	if (now_bytes > job->base_bytes)
 		bytes = now_bytes - job->base_bytes;
@@ -205,7 +203,9 @@ static int footprint_run(const struct bench_scenario *sc,
 	job.objs = kvcalloc((size_t)job.nr_caches * cpus, sizeof(void *),
 			    GFP_KERNEL);
 	if (job.caches && job.objs) {
-		fp_sample(&job, 0, &job.base_bytes, &job.base_free);
+		/* From what pressure leaves, as the memory scenarios. */
+		bench_drop_caches();
+		fp_sample(&job, &job.base_bytes, &job.base_free);
 		ret = fp_create(&job);
 		if (!ret)
 			ret = fp_grow(sc, &job, cpus, out);
