@@ -199,21 +199,33 @@ static bool only_reserve_left(struct xalloc_segment_stats *st)
 }
 
 /*
+ * From the base reserve, with give_back_ms at @ms: a cache of 32 KiB
+ * objects fills @n segments and frees them all; *@freed is read then.
+ */
+static void fill_and_empty(struct kunit *test, const char *name,
+			   unsigned int n, const char *ms,
+			   struct xalloc_segment_stats *freed)
+{
+	struct xalloc_cache *cache;
+	struct xt_batch **pages;
+
+	reset_reserve(test);
+	set_give_back(test, ms);
+	cache = xt_create(test, name, SZ_32K, 0, 0, NULL);
+	pages = fill_segments(test, cache, n);
+	free_segments(cache, pages, n);
+	xalloc_segment_get_stats(freed);
+}
+
+/*
  * Segments emptied by frees stay mapped for give_back_ms, then go back
  * without anyone asking, all but the reserve.
  */
 static void empty_segments_go_back_after_the_delay(struct kunit *test)
 {
 	struct xalloc_segment_stats freed, later;
-	struct xalloc_cache *cache;
-	struct xt_batch **pages;
 
-	reset_reserve(test);
-	set_give_back(test, "1500");
-	cache = xt_create(test, "t_give_back", SZ_32K, 0, 0, NULL);
-	pages = fill_segments(test, cache, 6);
-	free_segments(cache, pages, 6);
-	xalloc_segment_get_stats(&freed);
+	fill_and_empty(test, "t_give_back", 6, "1500", &freed);
 	/* The current page stays with its heap: five segments emptied. */
 	KUNIT_EXPECT_GE(test, freed.empty, 5UL);
 	KUNIT_EXPECT_TRUE(test, wait_for(&later, 6000, only_reserve_left));
@@ -267,15 +279,8 @@ static bool no_empty(struct xalloc_segment_stats *st)
 static void pressure_gives_back_at_once(struct kunit *test)
 {
 	struct xalloc_segment_stats freed, st;
-	struct xalloc_cache *cache;
-	struct xt_batch **pages;
 
-	reset_reserve(test);
-	set_give_back(test, "60000");
-	cache = xt_create(test, "t_pressure", SZ_32K, 0, 0, NULL);
-	pages = fill_segments(test, cache, 4);
-	free_segments(cache, pages, 4);
-	xalloc_segment_get_stats(&freed);
+	fill_and_empty(test, "t_pressure", 4, "60000", &freed);
 	KUNIT_ASSERT_GE(test, freed.empty, 3UL);
 	run_shrinkers(test);
 	KUNIT_EXPECT_TRUE(test, wait_for(&st, 2000, no_empty));
