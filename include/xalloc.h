@@ -115,6 +115,7 @@ int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p);
 
 unsigned int xalloc_cache_size(struct xalloc_cache *cache);
+size_t xalloc_ksize(const void *obj);
 void xalloc_cache_collect(struct xalloc_cache *cache);
 unsigned long xalloc_cache_validate(struct xalloc_cache *cache);
 unsigned long xalloc_cache_shrink(struct xalloc_cache *cache);

@@ -447,6 +447,53 @@ static void null_cache_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
+/* ksize of an object of a new @flags cache of 60-byte objects. */
+static size_t ksize_of_60(struct kunit *test, const char *name,
+			  unsigned long flags, void (*ctor)(void *))
+{
+	struct xalloc_cache *cache = xt_create(test, name, 60, 0, flags, ctor);
+	struct xalloc_cache_stats st;
+	void *obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+	size_t size;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	size = xalloc_ksize(obj);
+	/* All of it may be written: nothing of the allocator's is there. */
+	memset(obj, 0xa5, size);
+	xalloc_cache_free(cache, obj);
+	/* A freed object has no usable size. */
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 0UL);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.corruptions, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+	return size;
+}
+
+/*
+ * xalloc_ksize(), as ksize(): the whole block of a plain cache, up to the
+ * free pointer with a constructor, the object alone in a debug cache; 0
+ * for NULL, a freed object, the inside of one, and foreign memory.
+ */
+static void ksize_is_the_usable_size(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_ksize", 60, 0, 0,
+					       NULL);
+	void *obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+	void *foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(NULL), 0UL);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj + 8), 0UL);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(foreign), 0UL);
+	xalloc_cache_free(cache, obj);
+
+	KUNIT_EXPECT_EQ(test, ksize_of_60(test, "t_ksize_plain", 0, NULL), 64UL);
+	KUNIT_EXPECT_EQ(test, ksize_of_60(test, "t_ksize_ctor", 0,
+					  ctor_obj_init), 64UL);
+	KUNIT_EXPECT_EQ(test, ksize_of_60(test, "t_ksize_debug", XALLOC_DEBUG,
+					  NULL), 60UL);
+}
+
 static struct kunit_case api_cases[] = {
 	KUNIT_CASE_PARAM(objects_are_distinct, size_gen_params),
 	KUNIT_CASE_PARAM(alignment_is_honoured, align_gen_params),
@@ -466,6 +513,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(destroy_with_live_objects),
 	KUNIT_CASE(bad_frees_are_ignored),
 	KUNIT_CASE(null_cache_is_refused),
+	KUNIT_CASE(ksize_is_the_usable_size),
 	{}
 };
 

@@ -279,6 +279,48 @@ unsigned int xalloc_cache_size(struct xalloc_cache *cache)
 EXPORT_SYMBOL_GPL(xalloc_cache_size);
 
 /**
+ * xalloc_ksize() - the usable size of an xalloc object
+ * @obj: an object of any xalloc cache, or NULL
+ *
+ * As ksize(): the bytes the caller may use at @obj, which can be more
+ * than its cache's object size, up to where the allocator keeps data of
+ * its own: the whole block in a plain cache, up to the free pointer in a
+ * cache with a constructor, the object size alone in a debug cache (its
+ * red zone follows). __GFP_ZERO and init_on_alloc zero the object size,
+ * as SLUB does; init_on_free zeroes all of it.
+ *
+ * A pointer that is not an allocated xalloc object (a free one, the inside
+ * of one, anything else) is reported and gets 0, so that nobody writes
+ * through it.
+ *
+ * Context: any context but NMI.
+ *
+ * Return: the usable size, or 0.
+ */
+size_t xalloc_ksize(const void *obj)
+{
+	struct xalloc_cache *cache = NULL;
+	struct xalloc_page *page;
+	size_t size = 0;
+
+	if (!obj)
+		return 0;
+	xalloc_cpu_enter();
+	page = xalloc_page_lookup(obj);
+	if (page)
+		cache = READ_ONCE(page->cache);
+	if (cache && xalloc_page_holds_block(page, obj) &&
+	    !xalloc_block_looks_free(cache, page, obj))
+		size = xalloc_cache_usable_size(cache);
+	xalloc_cpu_exit();
+	if (!size)
+		xalloc_warn_ratelimited("ksize of %p, which is not an allocated xalloc object\n",
+					obj);
+	return size;
+}
+EXPORT_SYMBOL_GPL(xalloc_ksize);
+
+/**
  * xalloc_cache_collect() - make every CPU collect its remote frees
  * @cache: the cache, or NULL (then nothing happens)
  *

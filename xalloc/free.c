@@ -78,7 +78,8 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 		if (!xalloc_debug_free(cache, page, obj))
 			return false;
 	} else if (cache_want_init_on_free(cache)) {
-		memset(obj, 0, cache->object_size);
+		/* All that xalloc_ksize() lets its user write. */
+		memset(obj, 0, cache->block_size);
 	}
 	*word = key ^ (unsigned long)obj;	/* xalloc_block_mark_cached() */
 	return true;

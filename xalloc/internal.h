@@ -288,6 +288,34 @@ xalloc_free_pointer_fits(const struct xalloc_cache *cache,
 		xalloc_page_holds_block(page, next));
 }
 
+/* Does @block, a carved block of @page, look free by its free pointer? */
+static inline bool xalloc_block_looks_free(const struct xalloc_cache *cache,
+					   struct xalloc_page *page,
+					   const void *block)
+{
+	unsigned long word = *(const unsigned long *)(block +
+						      cache->free_offset);
+
+	return xalloc_free_pointer_fits(cache, page, block,
+					(void *)(word ^ xalloc_block_key(cache,
+									 page,
+									 block)));
+}
+
+/*
+ * What a caller may use of a block of @cache, as SLUB's slab_ksize(): all
+ * of it but where the allocator keeps data of its own.
+ */
+static inline unsigned int
+xalloc_cache_usable_size(const struct xalloc_cache *cache)
+{
+	if (cache->flags & XALLOC_DEBUG)
+		return cache->object_size;
+	if (cache->ctor)
+		return cache->free_offset;
+	return cache->block_size;
+}
+
 /*
  * The mark of a free block held in a CPU's object array: its free pointer
  * encodes the block itself. No list points a block at itself, so a block
