@@ -116,6 +116,9 @@ void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p);
 
 unsigned int xalloc_cache_size(struct xalloc_cache *cache);
 size_t xalloc_ksize(const void *obj);
+void *xalloc_kmalloc(size_t size, gfp_t gfp);
+void *xalloc_kzalloc(size_t size, gfp_t gfp);
+void *xalloc_krealloc(const void *p, size_t new_size, gfp_t gfp);
 void xalloc_cache_collect(struct xalloc_cache *cache);
 unsigned long xalloc_cache_validate(struct xalloc_cache *cache);
 unsigned long xalloc_cache_shrink(struct xalloc_cache *cache);

@@ -280,7 +280,7 @@ EXPORT_SYMBOL_GPL(xalloc_cache_size);
 
 /**
  * xalloc_ksize() - the usable size of an xalloc object
- * @obj: an object of any xalloc cache, or NULL
+ * @obj: an object of any xalloc cache, or NULL or ZERO_SIZE_PTR
  *
  * As ksize(): the bytes the caller may use at @obj, which can be more
  * than its cache's object size, up to where the allocator keeps data of
@@ -303,7 +303,7 @@ size_t xalloc_ksize(const void *obj)
 	struct xalloc_page *page;
 	size_t size = 0;
 
-	if (!obj)
+	if (ZERO_OR_NULL_PTR(obj))
 		return 0;
 	xalloc_cpu_enter();
 	page = xalloc_page_lookup(obj);

@@ -234,7 +234,7 @@ EXPORT_SYMBOL_GPL(xalloc_cache_free);
 
 /**
  * xalloc_free() - free an object of any cache
- * @obj: the object, or NULL (then nothing happens)
+ * @obj: the object, or NULL or ZERO_SIZE_PTR (then nothing happens)
  *
  * The cache is found from the pointer. A pointer that is not an xalloc
  * object is reported and ignored.
@@ -243,7 +243,7 @@ EXPORT_SYMBOL_GPL(xalloc_cache_free);
  */
 void xalloc_free(void *obj)
 {
-	if (obj)
+	if (!ZERO_OR_NULL_PTR(obj))
 		free_object(NULL, obj);
 }
 EXPORT_SYMBOL_GPL(xalloc_free);

@@ -484,6 +484,10 @@ void xalloc_caches_shrink_all(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
 
+/* kmalloc.c: the size classes */
+int xalloc_kmalloc_init(void);
+void xalloc_kmalloc_exit(void);
+
 /* debug.c: the checks of XALLOC_DEBUG caches */
 void xalloc_debug_init_block(struct xalloc_cache *cache, void *block);
 bool xalloc_debug_check_free(struct xalloc_cache *cache,

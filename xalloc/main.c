@@ -79,11 +79,19 @@ static int __init xalloc_init(void)
 	}
 	set_segments_live(true);
 	xalloc_debugfs_init();
-	return 0;
+	ret = xalloc_kmalloc_init();
+	if (ret) {
+		xalloc_debugfs_exit();
+		xalloc_caches_exit();
+		set_segments_live(false);
+		xalloc_segments_exit();
+	}
+	return ret;
 }
 
 static void __exit xalloc_exit(void)
 {
+	xalloc_kmalloc_exit();
 	xalloc_debugfs_exit();
 	xalloc_caches_exit();
 	set_segments_live(false);

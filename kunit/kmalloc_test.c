@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kmalloc family: size classes, zeroing, resizing, and the sizes and
+ * pointers that are refused.
+ */
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "xalloc_test.h"
+
+/* The smallest kmalloc class that holds @size. */
+static size_t class_for(size_t size)
+{
+	static const size_t small[] = { 8, 16, 32, 64, 96, 128, 192 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(small); i++)
+		if (size <= small[i])
+			return small[i];
+	return roundup_pow_of_two(size);
+}
+
+/*
+ * Every size up to 4 KiB, and above, each power of two and the size just
+ * past the one before: the object's usable size is its class, all of it
+ * may be written, and xalloc_free() takes it back.
+ */
+static void check_size(struct kunit *test, size_t size)
+{
+	void *obj = xalloc_kmalloc(size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, obj, "size %zu", size);
+	KUNIT_EXPECT_EQ_MSG(test, xalloc_ksize(obj), class_for(size),
+			    "size %zu", size);
+	memset(obj, 0x3c, xalloc_ksize(obj));
+	xalloc_free(obj);
+}
+
+static void sizes_take_their_class(struct kunit *test)
+{
+	size_t size;
+
+	for (size = 1; size <= SZ_4K; size++)
+		check_size(test, size);
+	for (size = SZ_8K; size <= XALLOC_MAX_OBJECT_SIZE; size *= 2) {
+		check_size(test, size / 2 + 1);
+		check_size(test, size);
+	}
+}
+
+static void kzalloc_zeroes_the_class(struct kunit *test)
+{
+	size_t sizes[] = { 1, 24, 100, 1000, SZ_4K + 1, SZ_64K };
+	unsigned int i;
+	char *obj;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		/* Dirty the block first, so that zeroing shows. */
+		obj = xalloc_kmalloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		memset(obj, 0xff, xalloc_ksize(obj));
+		xalloc_free(obj);
+		obj = xalloc_kzalloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		KUNIT_EXPECT_NULL(test, memchr_inv(obj, 0, xalloc_ksize(obj)));
+		xalloc_free(obj);
+	}
+}
+
+/* 0 bytes is ZERO_SIZE_PTR, freed as NULL; above the largest, NULL. */
+static void edge_sizes(struct kunit *test)
+{
+	void *obj = xalloc_kmalloc(0, GFP_KERNEL);
+
+	KUNIT_EXPECT_PTR_EQ(test, obj, ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 0UL);
+	xalloc_free(obj);
+	xalloc_free(NULL);
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(XALLOC_MAX_OBJECT_SIZE + 1,
+					       GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(SIZE_MAX, GFP_KERNEL));
+}
+
+/*
+ * krealloc: a size the object holds keeps it (zeroing what lies past the
+ * new size under __GFP_ZERO); a larger one moves the contents; NULL
+ * allocates; 0 frees; a pointer that is no object is left alone.
+ */
+static void krealloc_keeps_the_contents(struct kunit *test)
+{
+	char *p = xalloc_kmalloc(24, GFP_KERNEL), *q;
+	void *foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 24; i++)
+		p[i] = i;
+	memset(p + 24, 0x77, 8);
+	q = xalloc_krealloc(p, 20, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p + 20, 0, 12));
+	q = xalloc_krealloc(p, 1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(q), 1024UL);
+	for (i = 0; i < 20; i++)
+		KUNIT_EXPECT_EQ(test, q[i], (char)i);
+	/* The old object went back. */
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, xalloc_krealloc(q, 0, GFP_KERNEL),
+			    ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(q), 0UL);
+
+	p = xalloc_krealloc(NULL, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 128UL);
+	xalloc_free(p);
+	KUNIT_EXPECT_NULL(test, xalloc_krealloc(foreign, 100, GFP_KERNEL));
+}
+
+static struct kunit_case kmalloc_cases[] = {
+	KUNIT_CASE(sizes_take_their_class),
+	KUNIT_CASE(kzalloc_zeroes_the_class),
+	KUNIT_CASE(edge_sizes),
+	KUNIT_CASE(krealloc_keeps_the_contents),
+	{}
+};
+
+static struct kunit_suite kmalloc_suite = {
+	.name = "xalloc_kmalloc",
+	.test_cases = kmalloc_cases,
+};
+
+kunit_test_suite(kmalloc_suite);
