@@ -227,12 +227,16 @@ static void caches_drained_to_zero(struct kunit *test)
 		KUNIT_EXPECT_GT(test, remote_frees, 0ULL);
 }
 
-/* With no reserve, the destroyed caches leave no segment behind. */
+/*
+ * With no reserve, the destroyed caches leave no segment behind. There
+ * may be fewer than before: memory pressure during the run also takes
+ * the idle pages of caches that outlive it (the kmalloc classes).
+ */
 static void segments_went_back(struct kunit *test)
 {
 	stress_ran(test);
 	KUNIT_ASSERT_EQ(test, result.reserve_err, 0);
-	KUNIT_EXPECT_EQ(test, result.segments_after.segments,
+	KUNIT_EXPECT_LE(test, result.segments_after.segments,
 			result.segments_before.segments);
 	KUNIT_EXPECT_EQ(test, result.segments_after.empty, 0UL);
 }
