@@ -270,6 +270,21 @@ static void oscillating_cache_does_not_remap(struct kunit *test)
 	free_segments(cache, base, 1);
 }
 
+/*
+ * A shorter give_back_ms applies to the segments waiting already: with
+ * 60 s set when they emptied, setting 0 gives them back at once.
+ */
+static void shorter_delay_applies_at_once(struct kunit *test)
+{
+	struct xalloc_segment_stats freed, later;
+
+	fill_and_empty(test, "t_give_back_now", 4, "60000", &freed);
+	KUNIT_ASSERT_GT(test, freed.empty, reserve_base);
+	KUNIT_ASSERT_EQ(test, 0, xt_write_file(GIVE_BACK_PARAM, "0"));
+	KUNIT_EXPECT_TRUE(test, wait_for(&later, 3000, only_reserve_left));
+	KUNIT_EXPECT_LE(test, later.empty, reserve_base);
+}
+
 static bool no_empty(struct xalloc_segment_stats *st)
 {
 	return st->empty == 0;
@@ -361,6 +376,7 @@ static struct kunit_case segments_cases[] = {
 	KUNIT_CASE(refill_stays_ahead_of_demand),
 	KUNIT_CASE(empty_segments_go_back_after_the_delay),
 	KUNIT_CASE(oscillating_cache_does_not_remap),
+	KUNIT_CASE(shorter_delay_applies_at_once),
 	KUNIT_CASE(pressure_gives_back_at_once),
 	KUNIT_CASE(pressure_takes_idle_cpu_pages),
 	KUNIT_CASE(both_segment_sizes_are_found),
