@@ -731,6 +731,19 @@ static void pools_trim(struct pool_trim *trim)
 	unmap_detached(&trim->list);
 }
 
+/* Map an empty segment of @kind into @pool; false when memory is short. */
+static bool pool_map_empty(struct xalloc_pool *pool,
+			   enum xalloc_page_kind kind)
+{
+	struct xalloc_segment *segment;
+
+	segment = segment_map(pool, kind, XALLOC_REFILL_GFP);
+	if (!segment)
+		return false;
+	pool_add_segment(pool, segment, NULL);
+	return true;
+}
+
 /*
  * Map the segments @pool lacks for its reserve, if a page lent crossed its
  * watermark, or if @all. Nobody waits for this work: it gives up at once
@@ -740,7 +753,6 @@ static void pool_refill(struct xalloc_pool *pool, bool all)
 {
 	enum xalloc_page_kind kind = pool->shift == XALLOC_SEGMENT_MAX_SHIFT ?
 				     XALLOC_PAGE_LARGE : XALLOC_PAGE_SMALL;
-	struct xalloc_segment *segment;
 	unsigned long n = pool_keep_empty(pool, true);
 	unsigned long flags;
 	bool starved, asked;
@@ -758,17 +770,10 @@ static void pool_refill(struct xalloc_pool *pool, bool all)
 	 * unmapping; and the count stops short if demand drops meanwhile.
 	 */
 	n = n > READ_ONCE(pool->nr_empty) ? n - pool->nr_empty : 0;
-	if (starved && !n && READ_ONCE(xalloc_reserve_segments)) {
-		segment = segment_map(pool, kind, XALLOC_REFILL_GFP);
-		if (segment)
-			pool_add_segment(pool, segment, NULL);
-	}
-	while (n-- && pool_wants_refill(pool)) {
-		segment = segment_map(pool, kind, XALLOC_REFILL_GFP);
-		if (!segment)
-			break;
-		pool_add_segment(pool, segment, NULL);
-	}
+	if (starved && !n && READ_ONCE(xalloc_reserve_segments))
+		pool_map_empty(pool, kind);
+	while (n-- && pool_wants_refill(pool) && pool_map_empty(pool, kind))
+		;
 }
 
 /*
@@ -875,26 +880,12 @@ void xalloc_segment_request_refill(void)
 }
 
 /*
- * The pools start afresh: the next segment an allocation maps for a kind
- * is its first, no sign that the reserve lags, and no refill asked for
- * before is pending.
+ * Every pool's reserve back to its base. If @afresh, the pools also start
+ * as if they had lent nothing: the next segment an allocation maps for a
+ * kind is its first, no sign that the reserve lags, and no refill asked
+ * for before is pending.
  */
-static void pools_forget_lent(void)
-{
-	unsigned long flags;
-	unsigned int i;
-
-	for (i = 0; i < nr_pools; i++) {
-		spin_lock_irqsave(&pools[i].lock, flags);
-		pools[i].lent = 0;
-		pools[i].refill = false;
-		pools[i].starved = false;
-		spin_unlock_irqrestore(&pools[i].lock, flags);
-	}
-}
-
-/* Every pool's reserve back to its base. */
-static void pools_reset_demand(void)
+static void pools_reset(bool afresh)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -902,6 +893,11 @@ static void pools_reset_demand(void)
 	for (i = 0; i < nr_pools; i++) {
 		spin_lock_irqsave(&pools[i].lock, flags);
 		WRITE_ONCE(pools[i].demand, 1);
+		if (afresh) {
+			pools[i].lent = 0;
+			pools[i].refill = false;
+			pools[i].starved = false;
+		}
 		spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
 }
@@ -914,7 +910,7 @@ static void pools_reset_demand(void)
  */
 void xalloc_segment_rebalance(void)
 {
-	pools_forget_lent();
+	pools_reset(true);
 	xalloc_segment_trim();
 	pools_refill(true);
 	/* A shorter delay, or none, applies to what waits already. */
@@ -935,7 +931,7 @@ void xalloc_segment_trim(void)
 	};
 
 	/* A refill under way stops at the base (see pool_refill()). */
-	pools_reset_demand();
+	pools_reset(false);
 	pools_trim(&trim);
 }
 
@@ -999,8 +995,7 @@ unsigned long xalloc_segment_release_empty(unsigned long max)
 	struct pool_trim trim = { .max = max };
 
 	/* Demand that pressure cuts short starts again from the base. */
-	pools_forget_lent();
-	pools_reset_demand();
+	pools_reset(true);
 	pools_trim(&trim);
 	return trim.released;
 }
