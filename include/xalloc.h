@@ -12,6 +12,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+struct rcu_head;
+
 /* Align blocks to the cache line, as SLAB_HWCACHE_ALIGN does. */
 #define XALLOC_HWCACHE_ALIGN	0x00000001UL
 /*
@@ -21,9 +23,23 @@
  * next allocation. The module parameter "debug" sets it on every cache.
  */
 #define XALLOC_DEBUG		0x00000002UL
+/*
+ * As SLAB_TYPESAFE_BY_RCU: a freed object may be handed out again at once,
+ * but only as an object of the same cache, until a grace period has
+ * passed. A reader under rcu_read_lock() that found an object may read it
+ * after its free: it is still memory of this cache, holding an object of
+ * this type, free or reallocated (the reader must recheck its identity,
+ * typically under a lock of the object). Pages do not leave the cache,
+ * nor are they carved again (re-running the constructor), and segments
+ * are not unmapped, before a grace period. The free pointer lives after
+ * the object, which init_on_alloc, init_on_free and debug poison leave
+ * alone, as in SLUB.
+ */
+#define XALLOC_TYPESAFE_BY_RCU	0x00000004UL
 
 /* Every flag xalloc_cache_create() knows; other bits are rejected. */
-#define XALLOC_CACHE_FLAGS	(XALLOC_HWCACHE_ALIGN | XALLOC_DEBUG)
+#define XALLOC_CACHE_FLAGS	(XALLOC_HWCACHE_ALIGN | XALLOC_DEBUG | \
+				 XALLOC_TYPESAFE_BY_RCU)
 
 /* Longest cache name, without the terminating NUL. */
 #define XALLOC_NAME_MAX		31
@@ -110,6 +126,29 @@ void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp);
 void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp);
 void xalloc_cache_free(struct xalloc_cache *cache, void *obj);
 void xalloc_free(void *obj);
+void __xalloc_free_rcu(void *obj, struct rcu_head *head);
+
+/**
+ * xalloc_free_rcu() - free an xalloc object after a grace period
+ * @ptr: the object, of any xalloc cache, or NULL (then nothing happens)
+ * @rhf: the name of a struct rcu_head member of *@ptr
+ *
+ * As kfree_rcu(): the object is freed once every RCU reader that may
+ * have found it has left its read-side section, from the RCU callback,
+ * without the caller writing one. The rcu_head may be anywhere in the
+ * object. xalloc_cache_destroy() waits for the pending frees of its
+ * cache. Never pass an xalloc object to kfree_rcu(): it would kfree() it.
+ *
+ * Context: any context but NMI.
+ */
+#define xalloc_free_rcu(ptr, rhf)					\
+	do {								\
+		typeof(ptr) ___p = (ptr);				\
+									\
+		if (___p)						\
+			__xalloc_free_rcu(___p, &(*___p).rhf);		\
+	} while (0)
+
 int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 			    void **p);
 void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p);

@@ -82,8 +82,9 @@ static enum xalloc_page_kind cache_page_kind(unsigned int block_size)
 
 /*
  * A free block keeps its next pointer in its first word. With a
- * constructor the object must keep its constructed state while free, so
- * the pointer goes after the object, as in SLUB; with XALLOC_DEBUG it goes
+ * constructor the object must keep its constructed state while free, and
+ * in an XALLOC_TYPESAFE_BY_RCU cache readers may still read it, so the
+ * pointer goes after the object, as in SLUB; with XALLOC_DEBUG it goes
  * after a red zone that follows the object (see debug.c).
  */
 static void cache_layout(struct xalloc_cache *cache)
@@ -95,7 +96,7 @@ static void cache_layout(struct xalloc_cache *cache)
 		cache->free_offset = ALIGN(size, sizeof(void *)) +
 				     sizeof(void *);
 		size = cache->free_offset + sizeof(void *);
-	} else if (cache->ctor) {
+	} else if (cache->ctor || cache->flags & XALLOC_TYPESAFE_BY_RCU) {
 		cache->free_offset = ALIGN(size, sizeof(void *));
 		size = cache->free_offset + sizeof(void *);
 	}
@@ -237,10 +238,11 @@ EXPORT_SYMBOL_GPL(xalloc_cache_create);
  * xalloc_cache_destroy() - destroy a cache
  * @cache: the cache, or NULL (then nothing happens)
  *
- * Nobody may allocate from or free to @cache any more. Objects still
- * allocated are reported with pr_err and leaked: their memory stays mapped,
- * so late accesses do not touch freed memory, and frees of them are
- * refused with a warning.
+ * Nobody may allocate from or free to @cache any more. Frees queued by
+ * xalloc_free_rcu() are waited for. Objects still allocated then are
+ * reported with pr_err and leaked: their memory stays mapped, so late
+ * accesses do not touch freed memory, and frees of them are refused with
+ * a warning.
  *
  * Context: process context; may sleep.
  */
@@ -250,6 +252,8 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 
 	if (!cache)
 		return;
+	if (xalloc_event_read(&cache->rcu_pending))
+		xalloc_os_gp_barrier();
 	mutex_lock(&caches_lock);
 	list_del(&cache->list);
 	xalloc_debugfs_remove_cache(cache);

@@ -10,7 +10,8 @@
  * both show there. A free object of a cache without constructor is filled
  * with XALLOC_POISON_FREE, so that a write after free shows when the block
  * is next handed out. (With a constructor the object must keep its
- * constructed state while free, so it is not poisoned, as in SLUB.)
+ * constructed state while free, and with XALLOC_TYPESAFE_BY_RCU readers
+ * may still read it, so it is not poisoned, as in SLUB.)
  *
  * The first damaged byte is reported with the cache, the page and the
  * offset, and the damage is repaired. An object whose red zone was overrun
@@ -21,11 +22,6 @@
 #define XALLOC_RED_ACTIVE	0xcc	/* SLUB_RED_ACTIVE */
 #define XALLOC_RED_INACTIVE	0xbb	/* SLUB_RED_INACTIVE */
 #define XALLOC_POISON_FREE	0x6b	/* POISON_FREE */
-
-static bool debug_poisons(struct xalloc_cache *cache)
-{
-	return !cache->ctor;
-}
 
 static u8 *red_zone(struct xalloc_cache *cache, void *block)
 {
@@ -44,7 +40,7 @@ static unsigned int red_zone_size(struct xalloc_cache *cache)
  */
 void xalloc_debug_init_block(struct xalloc_cache *cache, void *block)
 {
-	if (debug_poisons(cache))
+	if (xalloc_cache_poisons_free(cache))
 		memset(block, XALLOC_POISON_FREE, cache->object_size);
 	memset(red_zone(cache, block), XALLOC_RED_INACTIVE,
 	       red_zone_size(cache));
@@ -89,7 +85,7 @@ bool xalloc_debug_check_free(struct xalloc_cache *cache,
 	ok = debug_check_bytes(cache, page, block, red_zone(cache, block),
 			       red_zone_size(cache), XALLOC_RED_INACTIVE,
 			       "red zone of a free object overwritten");
-	if (debug_poisons(cache) &&
+	if (xalloc_cache_poisons_free(cache) &&
 	    !debug_check_bytes(cache, page, block, block, cache->object_size,
 			       XALLOC_POISON_FREE,
 			       "free object written to (use after free)"))
@@ -138,7 +134,7 @@ bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 			       XALLOC_RED_ACTIVE,
 			       "write past the end of the object; not freed"))
 		return false;
-	if (debug_poisons(cache))
+	if (xalloc_cache_poisons_free(cache))
 		memset(block, XALLOC_POISON_FREE, cache->object_size);
 	memset(red, XALLOC_RED_INACTIVE, size);
 	return true;

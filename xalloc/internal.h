@@ -311,7 +311,8 @@ xalloc_cache_usable_size(const struct xalloc_cache *cache)
 {
 	if (cache->flags & XALLOC_DEBUG)
 		return cache->object_size;
-	if (cache->ctor)
+	/* A constructor or XALLOC_TYPESAFE_BY_RCU: the pointer is after. */
+	if (cache->free_offset)
 		return cache->free_offset;
 	return cache->block_size;
 }
@@ -468,14 +469,25 @@ void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 extern bool xalloc_debug_all;
 
 /*
- * As SLUB: no zeroing when a constructor gives objects their state, or
- * when debug poison fills free objects (the poison is what debugging
- * wants to see).
+ * As SLUB: no zeroing when a constructor gives objects their state, when
+ * debug poison fills free objects (the poison is what debugging wants to
+ * see), or when RCU readers may still read a freed object.
  */
 static __always_inline bool
 xalloc_cache_keeps_free_contents(const struct xalloc_cache *cache)
 {
-	return cache->ctor || (cache->flags & XALLOC_DEBUG);
+	return cache->ctor ||
+	       (cache->flags & (XALLOC_DEBUG | XALLOC_TYPESAFE_BY_RCU));
+}
+
+/*
+ * Are free objects of @cache filled with poison? Not when they must keep
+ * their constructed state, nor when RCU readers may still read them.
+ */
+static inline bool xalloc_cache_poisons_free(const struct xalloc_cache *cache)
+{
+	return (cache->flags & XALLOC_DEBUG) && !cache->ctor &&
+	       !(cache->flags & XALLOC_TYPESAFE_BY_RCU);
 }
 
 int xalloc_caches_init(void);

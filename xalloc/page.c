@@ -77,16 +77,19 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
  * its memory holds that cache's old objects and encoded free pointers,
  * which would leak its key, and break init_on_free: SLUB's new objects
  * read zero then. A constructor or debug poison overwrites it, and so
- * does init_on_alloc at every allocation. (This cache's own old blocks
- * have the same layout, so their one stale word, the free pointer, is
- * cleared when the block is handed out; a page fresh from the page
- * allocator reads what it gives, zero under init_on_free.)
+ * does init_on_alloc at every allocation, in the caches it applies to.
+ * (This cache's own old blocks have the same layout, so their one stale
+ * word, the free pointer, is cleared when the block is handed out; a page
+ * fresh from the page allocator reads what it gives, zero under
+ * init_on_free.)
  */
 static bool page_carve_zeroes(struct xalloc_page *page,
 			      struct xalloc_cache *cache)
 {
-	return page->flags & XALLOC_PAGE_DIRTY &&
-	       !xalloc_cache_keeps_free_contents(cache) &&
+	if (!(page->flags & XALLOC_PAGE_DIRTY) || cache->ctor ||
+	    xalloc_cache_poisons_free(cache))
+		return false;
+	return xalloc_cache_keeps_free_contents(cache) ||
 	       !xalloc_os_init_on_alloc(0);
 }
 

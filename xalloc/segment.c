@@ -434,6 +434,9 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
  * grace period ago, or by @cache itself. A free racing with the page going
  * back may still write into it, but it validated the page as @cache's:
  * a double free then damages @cache, as in SLUB, and never another cache.
+ * An XALLOC_TYPESAFE_BY_RCU cache waits for the grace period too: carving
+ * the page again runs the constructor over objects that readers may still
+ * be looking at.
  */
 static struct xalloc_page *segment_free_page(struct xalloc_segment *segment,
 					     struct xalloc_cache *cache)
@@ -444,7 +447,8 @@ static struct xalloc_page *segment_free_page(struct xalloc_segment *segment,
 	for (i = 0; i < segment->nr_pages; i++) {
 		page = &segment->pages[i];
 		if (!(page->flags & XALLOC_PAGE_IN_USE) &&
-		    (page->last_key == cache->freelist_key ||
+		    ((page->last_key == cache->freelist_key &&
+		      !(cache->flags & XALLOC_TYPESAFE_BY_RCU)) ||
 		     xalloc_os_gp_passed(page->retired)))
 			return page;
 	}

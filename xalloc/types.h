@@ -354,6 +354,7 @@ struct xalloc_heap {
  *              hotplug lock.
  * @invalid_frees: frees refused, see struct xalloc_cache_stats
  * @corruptions: damage found, see struct xalloc_cache_stats
+ * @rcu_pending: xalloc_free_rcu() calls whose free has not run yet
  */
 struct xalloc_cache {
 	struct xalloc_heap __percpu *heaps;
@@ -380,6 +381,7 @@ struct xalloc_cache {
 	struct mutex visit_lock;	/* see above; before the hotplug lock */
 	atomic_long_t invalid_frees;
 	atomic_long_t corruptions;
+	atomic_long_t rcu_pending;
 };
 
 #endif /* _XALLOC_TYPES_H */
