@@ -124,6 +124,8 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 void xalloc_cache_destroy(struct xalloc_cache *cache);
 void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp);
 void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp);
+void *xalloc_cache_alloc_node(struct xalloc_cache *cache, gfp_t gfp,
+			      int node);
 void xalloc_cache_free(struct xalloc_cache *cache, void *obj);
 void xalloc_free(void *obj);
 void __xalloc_free_rcu(void *obj, struct rcu_head *head);
@@ -156,6 +158,7 @@ void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p);
 unsigned int xalloc_cache_size(struct xalloc_cache *cache);
 size_t xalloc_ksize(const void *obj);
 void *xalloc_kmalloc(size_t size, gfp_t gfp);
+void *xalloc_kmalloc_node(size_t size, gfp_t gfp, int node);
 void *xalloc_kzalloc(size_t size, gfp_t gfp);
 void *xalloc_krealloc(const void *p, size_t new_size, gfp_t gfp);
 void xalloc_cache_collect(struct xalloc_cache *cache);

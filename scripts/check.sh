@@ -37,6 +37,10 @@ if [ "${#wanted[@]}" -eq 0 ]; then
 	done
 fi
 
+numa_args="-object memory-backend-ram,id=mem0,size=1G
+	-object memory-backend-ram,id=mem1,size=1G
+	-numa node,nodeid=0,cpus=0-1,memdev=mem0
+	-numa node,nodeid=1,cpus=2-3,memdev=mem1"
 logs=()
 rc=0
 for name in "${wanted[@]}"; do
@@ -55,6 +59,9 @@ for name in "${wanted[@]}"; do
 	# host.
 	# shellcheck disable=SC2206 # one kernel argument per word
 	vm_args=("xalloc_stress.duration=$seconds" $args)
+	# Two NUMA nodes, a socket of two CPUs and 1 GiB each, for the node
+	# API (a node split inside a socket would split its shared cache).
+	VM_CPUS=4,sockets=2,cores=2,threads=1 VM_MEM=2G VM_QEMU_ARGS="$numa_args" \
 	boot_vm "check-$name" "$top/scripts/vm/init-check.sh" \
 		"$xalloc_ko" "$test_ko" "$demo_ko" "$stress_ko"
 	stress_figures

@@ -21,6 +21,9 @@
  *     init_object()         debug checks, zeroing, out of every section
  *   xalloc_cache_alloc_bulk()  the array in one claim, then the pages in
  *                              one locked section
+ *   xalloc_cache_alloc_node()  the array's top block if it is on the node,
+ *                              else alloc_node_slow(): the heap's pages on
+ *                              the node, a page or segment of the node
  *
  * The fast path pops blocks that frees pushed (free.c) or that the slow
  * path moved from the current page in a batch: mimalloc's fast path pops
@@ -67,17 +70,25 @@ static void *heap_alloc_from_pages(struct xalloc_heap *heap)
 	return NULL;
 }
 
-/* Make @page, just lent to @cache, this CPU's current page; allocate. */
-static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
-				      struct xalloc_heap *heap,
-				      struct xalloc_page *page)
+/* Add @page, just lent to @cache, to this CPU's heap; allocate from it. */
+static void *heap_alloc_from_added_page(struct xalloc_cache *cache,
+					struct xalloc_heap *heap,
+					struct xalloc_page *page)
 {
 	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
 	list_add(&page->link, &heap->pages);
 	heap->nr_pages++;
-	heap->current_page = page;
 	xalloc_page_extend(page);
 	return xalloc_page_pop(cache, page);
+}
+
+/* The same, making @page the CPU's current page. */
+static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
+				      struct xalloc_heap *heap,
+				      struct xalloc_page *page)
+{
+	heap->current_page = page;
+	return heap_alloc_from_added_page(cache, heap, page);
 }
 
 static void *heap_alloc_fresh(struct xalloc_cache *cache,
@@ -193,6 +204,7 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 	unsigned long flags;
 	void *block;
 
+	xalloc_os_check_account(gfp);
 	xalloc_heap_lock(cache, flags);
 	block = xalloc_heap_alloc_block(cache, gfp, &flags);
 	heap = xalloc_this_heap(cache);
@@ -207,8 +219,22 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 	return block;
 }
 
-/* Pop the object array, if this context may claim it and it has a block. */
-static __always_inline void *alloc_fast(struct xalloc_cache *cache)
+/* The NUMA node of the memory of @block, a block of @cache. */
+static __always_inline int block_node(const struct xalloc_cache *cache,
+				      const void *block)
+{
+	const struct xalloc_segment *segment;
+
+	segment = (void *)((unsigned long)block & cache->segment_mask);
+	return segment->node;
+}
+
+/*
+ * Pop the object array, if this context may claim it and it has a block,
+ * on @node unless that is NUMA_NO_NODE (a constant where it is, so the
+ * check costs an ordinary allocation nothing).
+ */
+static __always_inline void *alloc_fast(struct xalloc_cache *cache, int node)
 {
 	struct xalloc_heap *heap = xalloc_this_heap(cache);
 	void *block = NULL;
@@ -216,7 +242,8 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache)
 
 	if (likely(xalloc_heap_claim(cache, heap))) {
 		n = heap->nr_cached;
-		if (likely(n)) {
+		if (likely(n) && (node == NUMA_NO_NODE ||
+				  block_node(cache, heap->cached[n - 1]) == node)) {
 			block = heap->cached[n - 1];
 			heap->nr_cached = n - 1;
 		}
@@ -278,7 +305,7 @@ void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp)
 	}
 	xalloc_os_might_alloc(gfp);
 	xalloc_cpu_enter();
-	obj = alloc_fast(cache);
+	obj = alloc_fast(cache, NUMA_NO_NODE);
 	if (likely(obj)) {
 		xalloc_count_alloc(cache);
 		xalloc_block_clear_next(cache, obj);
@@ -306,6 +333,124 @@ void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
 	return xalloc_cache_alloc(cache, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
+
+/* A block of this CPU's pages on @node, without taking a page. */
+static void *heap_alloc_on_node(struct xalloc_heap *heap, int node)
+{
+	struct xalloc_page *page;
+	void *block;
+
+	list_for_each_entry(page, &heap->pages, link) {
+		if (xalloc_segment_of(page)->node != node)
+			continue;
+		block = xalloc_page_try_alloc(page);
+		if (block)
+			return block;
+	}
+	return NULL;
+}
+
+/*
+ * The slow path of an allocation on another node than this CPU's, or
+ * when the array had no block of @node: a page of the heap on @node, a
+ * page from @node's pool, or a segment mapped there. A page taken for it
+ * joins the heap, but does not become its current page, which stays on
+ * this CPU's node for the allocations that follow.
+ */
+static noinline void *alloc_node_slow(struct xalloc_cache *cache, gfp_t gfp,
+				      int node)
+{
+	struct xalloc_heap *heap;
+	struct xalloc_page *page;
+	unsigned long flags;
+	void *block;
+
+	xalloc_os_check_account(gfp);
+	xalloc_heap_lock(cache, flags);
+	for (;;) {
+		heap = xalloc_this_heap(cache);
+		block = heap_alloc_on_node(heap, node);
+		if (block)
+			break;
+		page = xalloc_segment_take_page(cache, node);
+		if (page) {
+			block = heap_alloc_from_added_page(cache, heap, page);
+			break;
+		}
+		if (!xalloc_os_may_sleep(gfp)) {
+			xalloc_segment_request_refill();
+			break;
+		}
+		xalloc_heap_unlock(cache, flags);
+		xalloc_cpu_exit();
+		page = xalloc_segment_grow(cache, node, gfp);
+		if (!page && xalloc_os_must_not_fail(gfp))
+			xalloc_os_cond_resched();
+		xalloc_cpu_enter();
+		xalloc_heap_lock(cache, flags);
+		if (page) {
+			block = heap_alloc_from_added_page(cache,
+							   xalloc_this_heap(cache),
+							   page);
+			break;
+		}
+		if (!xalloc_os_must_not_fail(gfp))
+			break;
+	}
+	if (likely(block))
+		xalloc_count_alloc(cache);
+	else
+		xalloc_count_alloc_fail(cache);
+	xalloc_heap_unlock(cache, flags);
+	return block;
+}
+
+/**
+ * xalloc_cache_alloc_node() - allocate an object on a NUMA node
+ * @cache: the cache
+ * @gfp: as for xalloc_cache_alloc()
+ * @node: the node whose memory the object is in, or NUMA_NO_NODE for any
+ *
+ * As kmem_cache_alloc_node(): the object comes from a page of a segment
+ * mapped on @node. A node with no memory is no constraint, as in SLUB;
+ * a node number out of range is refused. The pages of a segment come
+ * from the page allocator, which, as for SLUB's slabs, falls back to
+ * other nodes when @node has none free.
+ *
+ * Context: as xalloc_cache_alloc().
+ *
+ * Return: the object, or NULL.
+ */
+void *xalloc_cache_alloc_node(struct xalloc_cache *cache, gfp_t gfp,
+			      int node)
+{
+	void *obj;
+
+	if (node == NUMA_NO_NODE || !cache)
+		return xalloc_cache_alloc(cache, gfp);
+	if (unlikely(!xalloc_os_node_valid(node))) {
+		xalloc_warn_ratelimited("allocation from cache '%s' on node %d refused: no such node\n",
+					cache->name, node);
+		xalloc_count_alloc_fail(cache);
+		return NULL;
+	}
+	if (!xalloc_os_node_has_memory(node))
+		return xalloc_cache_alloc(cache, gfp);
+	xalloc_os_might_alloc(gfp);
+	xalloc_cpu_enter();
+	obj = alloc_fast(cache, node);
+	if (likely(obj)) {
+		xalloc_count_alloc(cache);
+		xalloc_block_clear_next(cache, obj);
+	} else {
+		obj = alloc_node_slow(cache, gfp, node);
+	}
+	xalloc_cpu_exit();
+	if (likely(obj))
+		init_object(cache, obj, gfp);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(xalloc_cache_alloc_node);
 
 /* Take up to @nr blocks off the object array, if this context may. */
 static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
@@ -393,6 +538,7 @@ int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 		return 0;
 	}
 	xalloc_os_might_alloc(gfp);
+	xalloc_os_check_account(gfp);
 	xalloc_cpu_enter();
 	got = alloc_bulk_from_array(cache, nr, p);
 	if (got < nr)

@@ -50,6 +50,24 @@ static unsigned int class_of(size_t size)
  */
 void *xalloc_kmalloc(size_t size, gfp_t gfp)
 {
+	return xalloc_kmalloc_node(size, gfp, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(xalloc_kmalloc);
+
+/**
+ * xalloc_kmalloc_node() - allocate an object of any size on a NUMA node
+ * @size: bytes, up to XALLOC_MAX_OBJECT_SIZE
+ * @gfp: as for xalloc_cache_alloc()
+ * @node: as for xalloc_cache_alloc_node()
+ *
+ * As kmalloc_node(). Free it with xalloc_free().
+ *
+ * Context: as xalloc_cache_alloc().
+ *
+ * Return: as xalloc_kmalloc().
+ */
+void *xalloc_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > XALLOC_MAX_OBJECT_SIZE)) {
@@ -57,9 +75,9 @@ void *xalloc_kmalloc(size_t size, gfp_t gfp)
 					size, XALLOC_MAX_OBJECT_SIZE);
 		return NULL;
 	}
-	return xalloc_cache_alloc(classes[class_of(size)], gfp);
+	return xalloc_cache_alloc_node(classes[class_of(size)], gfp, node);
 }
-EXPORT_SYMBOL_GPL(xalloc_kmalloc);
+EXPORT_SYMBOL_GPL(xalloc_kmalloc_node);
 
 /**
  * xalloc_kzalloc() - allocate a zeroed object of any size

@@ -187,6 +187,17 @@ static inline int xalloc_this_node(void)
 	return numa_mem_id();
 }
 
+/* Is @node a node number this kernel can have? */
+static inline bool xalloc_os_node_valid(int node)
+{
+	return node >= 0 && node < nr_node_ids;
+}
+
+static inline bool xalloc_os_node_has_memory(int node)
+{
+	return node_state(node, N_MEMORY);
+}
+
 /* Zeroing as SLUB does it: init_on_alloc, init_on_free, __GFP_ZERO. */
 static inline bool xalloc_os_init_on_alloc(gfp_t gfp)
 {
@@ -201,6 +212,17 @@ static inline bool xalloc_os_init_on_free(void)
 static inline void xalloc_os_might_alloc(gfp_t gfp)
 {
 	might_alloc(gfp);
+}
+
+/*
+ * Objects are not charged to memory cgroups (see "Memory cgroups" in
+ * Documentation/xalloc.rst): say so once to whoever asks. Called on the
+ * slow paths, which every cache's first allocation takes.
+ */
+static inline void xalloc_os_check_account(gfp_t gfp)
+{
+	if (unlikely(gfp & __GFP_ACCOUNT))
+		pr_warn_once("xalloc: __GFP_ACCOUNT ignored: objects are not charged to memory cgroups\n");
 }
 
 /*

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NUMA: xalloc_cache_alloc_node() and xalloc_kmalloc_node() give memory of
+ * the node asked for. The check VM has two nodes; with one, the cases
+ * that need two are skipped.
+ */
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/vmalloc.h>
+
+#include "xalloc_test.h"
+
+#define NODE_OBJS	300	/* more than one 64 KiB page of 256 B */
+
+static int node_of(const void *obj)
+{
+	return page_to_nid(vmalloc_to_page(obj));
+}
+
+struct node_run {
+	struct xalloc_cache *cache;
+	int node;
+	void **objs;
+	unsigned int wrong;
+};
+
+/*
+ * Allocate NODE_OBJS objects on run->node and free them; count those that
+ * are not on it, or not there at all.
+ */
+static long alloc_on(void *arg)
+{
+	struct node_run *run = arg;
+	unsigned int i;
+
+	run->wrong = 0;
+	for (i = 0; i < NODE_OBJS; i++) {
+		run->objs[i] = xalloc_cache_alloc_node(run->cache, GFP_KERNEL,
+						       run->node);
+		if (!run->objs[i] || node_of(run->objs[i]) != run->node)
+			run->wrong++;
+	}
+	for (i = 0; i < NODE_OBJS; i++)
+		xalloc_cache_free(run->cache, run->objs[i]);
+	return 0;
+}
+
+/*
+ * Every object is on the node asked for, from a CPU of each node: the
+ * first time from fresh pages, then with the object array full of the
+ * blocks just freed, those of the other node not to be handed out.
+ * kmalloc_node too, and atomic allocations once the heap has pages of
+ * the node.
+ */
+static void alloc_node_uses_the_node(struct kunit *test)
+{
+	struct node_run run = {};
+	int node, cpu_node;
+	char *p;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "one NUMA node with memory");
+	run.cache = xt_create(test, "xt_node", 256, 0, 0, NULL);
+	run.objs = kunit_kcalloc(test, NODE_OBJS, sizeof(*run.objs),
+				 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run.objs);
+	for_each_node_state(cpu_node, N_CPU) {
+		for_each_node_state(node, N_MEMORY) {
+			run.node = node;
+			xt_run_on(cpumask_first(cpumask_of_node(cpu_node)),
+				  alloc_on, &run);
+			KUNIT_EXPECT_EQ_MSG(test, run.wrong, 0U,
+					    "node %d from a CPU of node %d",
+					    node, cpu_node);
+		}
+	}
+	for_each_node_state(node, N_MEMORY) {
+		p = xalloc_kmalloc_node(100, GFP_KERNEL, node);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, node_of(p), node);
+		KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 128UL);
+		xalloc_free(p);
+		p = xalloc_cache_alloc_node(run.cache, GFP_ATOMIC, node);
+		if (p)
+			KUNIT_EXPECT_EQ(test, node_of(p), node);
+		xalloc_cache_free(run.cache, p);
+	}
+}
+
+/* A node number out of range is refused; NUMA_NO_NODE is any node. */
+static void alloc_node_refuses_bad_nodes(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "xt_node_bad", 64, 0, 0,
+					       NULL);
+	struct xalloc_cache_stats st;
+	void *obj;
+
+	KUNIT_EXPECT_NULL(test, xalloc_cache_alloc_node(cache, GFP_KERNEL,
+							nr_node_ids));
+	KUNIT_EXPECT_NULL(test, xalloc_cache_alloc_node(cache, GFP_KERNEL, -5));
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc_node(64, GFP_KERNEL,
+						    nr_node_ids + 1));
+	obj = xalloc_cache_alloc_node(cache, GFP_KERNEL, NUMA_NO_NODE);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	xalloc_cache_free(cache, obj);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fails, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+}
+
+static struct kunit_case node_cases[] = {
+	KUNIT_CASE(alloc_node_uses_the_node),
+	KUNIT_CASE(alloc_node_refuses_bad_nodes),
+	{}
+};
+
+static struct kunit_suite node_suite = {
+	.name = "xalloc_node",
+	.test_cases = node_cases,
+};
+
+kunit_test_suite(node_suite);
