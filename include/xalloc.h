@@ -37,9 +37,20 @@ struct rcu_head;
  */
 #define XALLOC_TYPESAFE_BY_RCU	0x00000004UL
 
+/*
+ * As SLAB_STORE_USER: keep, for each object, who allocated it and who
+ * freed it last: the first caller outside xalloc, the CPU, the task, the
+ * time, and the whole stack on kernels with CONFIG_STACKDEPOT. Every
+ * report about an object prints them, destroy lists the first leaked
+ * objects with their allocation sites, and xalloc_obj_info() returns
+ * them. Costs 64 bytes per object and a stack walk per allocation and
+ * free.
+ */
+#define XALLOC_STORE_USER	0x00000008UL
+
 /* Every flag xalloc_cache_create() knows; other bits are rejected. */
 #define XALLOC_CACHE_FLAGS	(XALLOC_HWCACHE_ALIGN | XALLOC_DEBUG | \
-				 XALLOC_TYPESAFE_BY_RCU)
+				 XALLOC_TYPESAFE_BY_RCU | XALLOC_STORE_USER)
 
 /* Longest cache name, without the terminating NUL. */
 #define XALLOC_NAME_MAX		31
@@ -117,6 +128,41 @@ struct xalloc_segment_stats {
 	unsigned long inline_maps;
 };
 
+/**
+ * struct xalloc_track_info - who allocated or freed an object
+ * @addr: the first caller outside xalloc; 0 if nothing was recorded
+ * @stack: stack depot handle of the stack (see stack_depot_fetch()), 0
+ *         without CONFIG_STACKDEPOT or when the depot was out of memory
+ * @cpu: the CPU it ran on
+ * @pid: the task it ran in (0 in interrupt context)
+ * @when: jiffies
+ */
+struct xalloc_track_info {
+	unsigned long addr;
+	u32 stack;
+	int cpu;
+	int pid;
+	unsigned long when;
+};
+
+/**
+ * struct xalloc_obj_info - what xalloc knows of an object
+ * @cache: the name of its cache
+ * @object: its start
+ * @object_size: the object size of its cache
+ * @allocated: it is allocated (not free, nor held free by a CPU)
+ * @alloc: its last allocation, in an XALLOC_STORE_USER cache
+ * @free: its last free, in an XALLOC_STORE_USER cache
+ */
+struct xalloc_obj_info {
+	char cache[XALLOC_NAME_MAX + 1];
+	void *object;
+	unsigned int object_size;
+	bool allocated;
+	struct xalloc_track_info alloc;
+	struct xalloc_track_info free;
+};
+
 struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 					 unsigned int align,
 					 unsigned long flags,
@@ -164,6 +210,8 @@ void *xalloc_krealloc(const void *p, size_t new_size, gfp_t gfp);
 void xalloc_cache_collect(struct xalloc_cache *cache);
 unsigned long xalloc_cache_validate(struct xalloc_cache *cache);
 unsigned long xalloc_cache_shrink(struct xalloc_cache *cache);
+bool xalloc_obj_info(const void *ptr, struct xalloc_obj_info *info);
+void xalloc_dump_obj(const void *ptr);
 void xalloc_cache_get_stats(struct xalloc_cache *cache,
 			    struct xalloc_cache_stats *stats);
 void xalloc_segment_get_stats(struct xalloc_segment_stats *stats);

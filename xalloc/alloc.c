@@ -282,6 +282,8 @@ static __always_inline void init_object(struct xalloc_cache *cache,
 		xalloc_debug_alloc(cache, obj);
 	if (cache_want_init_on_alloc(cache, gfp))
 		memset(obj, 0, cache->object_size);
+	if (unlikely(cache->flags & XALLOC_STORE_USER))
+		xalloc_track_record(cache, obj, XALLOC_TRACK_ALLOC);
 }
 
 /**

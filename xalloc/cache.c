@@ -85,7 +85,8 @@ static enum xalloc_page_kind cache_page_kind(unsigned int block_size)
  * constructor the object must keep its constructed state while free, and
  * in an XALLOC_TYPESAFE_BY_RCU cache readers may still read it, so the
  * pointer goes after the object, as in SLUB; with XALLOC_DEBUG it goes
- * after a red zone that follows the object (see debug.c).
+ * after a red zone that follows the object (see debug.c). The tracks of
+ * XALLOC_STORE_USER come last.
  */
 static void cache_layout(struct xalloc_cache *cache)
 {
@@ -99,6 +100,11 @@ static void cache_layout(struct xalloc_cache *cache)
 	} else if (cache->ctor || cache->flags & XALLOC_TYPESAFE_BY_RCU) {
 		cache->free_offset = ALIGN(size, sizeof(void *));
 		size = cache->free_offset + sizeof(void *);
+	}
+	if (cache->flags & XALLOC_STORE_USER) {
+		cache->track_offset = ALIGN(size, sizeof(void *));
+		size = cache->track_offset +
+		       XALLOC_TRACKS * sizeof(struct xalloc_track);
 	}
 	cache->block_size = ALIGN(size, cache->align);
 	cache->block_recip = div64_u64(BIT_ULL(XALLOC_RECIP_SHIFT) - 1,
@@ -213,6 +219,9 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 			    name ?: "(null)", size, align, flags, why);
 		return NULL;
 	}
+	if (flags & XALLOC_STORE_USER && xalloc_os_stack_init())
+		xalloc_warn("cache '%s': no stack depot; objects' stacks are not kept\n",
+			    name);
 	cache = cache_alloc(name, size, align, flags, ctor);
 	if (!cache) {
 		xalloc_warn("cannot create cache '%s': out of memory\n", name);
@@ -289,8 +298,9 @@ EXPORT_SYMBOL_GPL(xalloc_cache_size);
  * As ksize(): the bytes the caller may use at @obj, which can be more
  * than its cache's object size, up to where the allocator keeps data of
  * its own: the whole block in a plain cache, up to the free pointer in a
- * cache with a constructor, the object size alone in a debug cache (its
- * red zone follows). __GFP_ZERO and init_on_alloc zero the object size,
+ * cache with a constructor or XALLOC_TYPESAFE_BY_RCU, up to the records of
+ * XALLOC_STORE_USER, the object size alone in a debug cache (its red zone
+ * follows). __GFP_ZERO and init_on_alloc zero the object size,
  * as SLUB does; init_on_free zeroes all of it.
  *
  * A pointer that is not an allocated xalloc object (a free one, the inside

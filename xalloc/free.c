@@ -6,7 +6,8 @@
  *     object_page()       is this a block of a live cache? The segment
  *                         registry answers before anything at the pointer
  *                         is read, then one mask finds the page
- *     free_checks()       double free, debug checks, init_on_free
+ *     free_checks()       double free, debug checks, init_on_free, the
+ *                         free's track (XALLOC_STORE_USER)
  *     free_block()
  *       on the owner CPU  push to the CPU's object array: preemption off,
  *                         interrupts on, no atomic operation; when it is
@@ -56,6 +57,25 @@ cache_want_init_on_free(struct xalloc_cache *cache)
 }
 
 /*
+ * The free of a block of a debug or XALLOC_STORE_USER cache, once it is
+ * known not to be free already: the debug checks, zeroing (all that
+ * xalloc_ksize() lets its user write), the free's track.
+ */
+static noinline bool free_checks_debug(struct xalloc_cache *cache,
+				       struct xalloc_page *page, void *obj)
+{
+	if (cache->flags & XALLOC_DEBUG) {
+		if (!xalloc_debug_free(cache, page, obj))
+			return false;
+	} else if (cache_want_init_on_free(cache)) {
+		memset(obj, 0, xalloc_cache_usable_size(cache));
+	}
+	if (cache->flags & XALLOC_STORE_USER)
+		xalloc_track_record(cache, obj, XALLOC_TRACK_FREE);
+	return true;
+}
+
+/*
  * May @obj be freed? The cheap double-free check comes before anything
  * writes to the block: zeroing or poisoning it would erase the evidence.
  * Then the block is marked as the object array holds it, so that freeing
@@ -74,11 +94,11 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 			      "double free");
 		return false;
 	}
-	if (unlikely(cache->flags & XALLOC_DEBUG)) {
-		if (!xalloc_debug_free(cache, page, obj))
+	if (unlikely(cache->flags & (XALLOC_DEBUG | XALLOC_STORE_USER))) {
+		if (!free_checks_debug(cache, page, obj))
 			return false;
 	} else if (cache_want_init_on_free(cache)) {
-		/* All that xalloc_ksize() lets its user write. */
+		/* All that xalloc_ksize() lets its user write: no tracks. */
 		memset(obj, 0, cache->block_size);
 	}
 	*word = key ^ (unsigned long)obj;	/* xalloc_block_mark_cached() */

@@ -314,6 +314,8 @@ xalloc_cache_usable_size(const struct xalloc_cache *cache)
 	/* A constructor or XALLOC_TYPESAFE_BY_RCU: the pointer is after. */
 	if (cache->free_offset)
 		return cache->free_offset;
+	if (cache->track_offset)
+		return cache->track_offset;
 	return cache->block_size;
 }
 
@@ -507,6 +509,15 @@ bool xalloc_debug_check_free(struct xalloc_cache *cache,
 void xalloc_debug_alloc(struct xalloc_cache *cache, void *block);
 bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 		       void *block);
+
+/* track.c: who allocated and freed each block, XALLOC_STORE_USER */
+#define XALLOC_LEAKS_LISTED	10	/* leaked blocks destroy lists */
+void xalloc_track_record(struct xalloc_cache *cache, void *block,
+			 enum xalloc_track_kind kind);
+void xalloc_track_print(struct xalloc_cache *cache, const void *block);
+void xalloc_track_report_leaks(struct xalloc_cache *cache,
+			       struct xalloc_page *page,
+			       unsigned int *budget);
 
 /* debugfs.c */
 int xalloc_debugfs_init(void);

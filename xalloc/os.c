@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What xalloc asks of the kernel beyond inline calls: segment memory,
- * fault injection, a shrinker and CPU hotplug notifications.
+ * stacks, fault injection, a shrinker and CPU hotplug notifications.
  *
  * Segment memory.
  *
@@ -15,7 +15,10 @@
  */
 #include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
+#include <linux/module.h>
 #include <linux/shrinker.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
 
 #include "os.h"
 
@@ -124,6 +127,56 @@ unsigned long xalloc_os_segment_overhead(unsigned long size)
 	       kmalloc_size_roundup(sizeof(struct vm_struct)) +
 	       sizeof(struct vmap_area) +
 	       (span >> PAGE_SHIFT) * sizeof(pte_t);
+}
+
+/* Frames kept per stack: enough to see past the caller's caller. */
+#define XALLOC_STACK_DEPTH	16
+
+/**
+ * xalloc_os_stack_init() - make the stack depot ready, if there is one
+ *
+ * Context: process context; may sleep.
+ *
+ * Return: 0, or -ENOMEM when the depot could not be set up (stacks are
+ * then not kept).
+ */
+int xalloc_os_stack_init(void)
+{
+	if (!IS_ENABLED(CONFIG_STACKDEPOT))
+		return 0;
+	return stack_depot_init();
+}
+
+/**
+ * xalloc_os_save_stack() - save the current stack, xalloc's frames left out
+ * @caller: set to the first return address outside xalloc, 0 if none
+ *
+ * Any context but NMI: the depot is asked not to sleep.
+ *
+ * Return: the stack depot handle, or 0 without a depot or on failure.
+ */
+u32 xalloc_os_save_stack(unsigned long *caller)
+{
+	unsigned long entries[XALLOC_STACK_DEPTH];
+	unsigned int n, skip = 0;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	while (skip < n && within_module(entries[skip], THIS_MODULE))
+		skip++;
+	*caller = skip < n ? entries[skip] : 0;
+	if (!IS_ENABLED(CONFIG_STACKDEPOT) || skip == n)
+		return 0;
+	return stack_depot_save(entries + skip, n - skip, GFP_NOWAIT);
+}
+
+/**
+ * xalloc_os_print_stack() - print a stack saved by xalloc_os_save_stack()
+ * @stack: its handle; 0 prints nothing
+ */
+void xalloc_os_print_stack(u32 stack)
+{
+	if (IS_ENABLED(CONFIG_STACKDEPOT) && stack)
+		stack_depot_print(stack);
 }
 
 #ifdef CONFIG_FAULT_INJECTION

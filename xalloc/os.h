@@ -6,9 +6,9 @@
  * header: segment memory, per-CPU heaps and their locks, the atomics of
  * remote frees, deferred work, running a function on every CPU, and
  * printing. The core (alloc.c, free.c, heap.c, visit.c, page.c, segment.c,
- * cache.c, rcu.c, report.c, debug.c) includes no other kernel header, so
- * it can be rebuilt on top of another implementation of this file,
- * outside the kernel.
+ * cache.c, rcu.c, report.c, track.c, debug.c) includes no other kernel
+ * header, so it can be rebuilt on top of another implementation of this
+ * file, outside the kernel.
  */
 #ifndef _XALLOC_OS_H
 #define _XALLOC_OS_H
@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
 #include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
@@ -297,6 +298,27 @@ void xalloc_os_shrinker_exit(void);
 unsigned long xalloc_segment_count_reclaimable(void);
 unsigned long xalloc_segment_release_empty(unsigned long max);
 void xalloc_segment_request_reclaim(void);
+
+/*
+ * Stacks, for XALLOC_STORE_USER (os.c): saved in the kernel's stack
+ * depot, where it has one, as a handle; 0 means none.
+ */
+int xalloc_os_stack_init(void);
+u32 xalloc_os_save_stack(unsigned long *caller);
+void xalloc_os_print_stack(u32 stack);
+
+/* Who and when, for the tracks: any context, preemptible or not. */
+static inline int xalloc_os_task_pid(void)
+{
+	return in_task() ? task_pid_nr(current) : 0;
+}
+
+static inline int xalloc_os_cpu_hint(void)
+{
+	return raw_smp_processor_id();
+}
+
+#define xalloc_os_now()		jiffies
 
 /* The background refill: nobody waits for it, so it never insists. */
 #define XALLOC_REFILL_GFP	(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN)

@@ -24,6 +24,21 @@ static void report_count(enum xalloc_report_kind kind,
 		xalloc_event_add(&cache->corruptions, count);
 }
 
+/*
+ * Who allocated and freed the block @obj falls in, if @page is @cache's
+ * and the cache keeps tracks (XALLOC_STORE_USER).
+ */
+static void report_tracks(struct xalloc_cache *cache, struct xalloc_page *page,
+			  const void *obj)
+{
+	if (!cache || !page || !obj || !(cache->flags & XALLOC_STORE_USER) ||
+	    READ_ONCE(page->cache) != cache || obj < page->start ||
+	    xalloc_block_index(page, obj) >= READ_ONCE(page->capacity))
+		return;
+	xalloc_track_print(cache, page->start + xalloc_block_index(page, obj) *
+				  page->block_size);
+}
+
 /**
  * xalloc_report() - report and count a refusal, a corruption or a bad page
  * @kind: what is reported, and so which counter counts it
@@ -64,6 +79,7 @@ void xalloc_report(enum xalloc_report_kind kind, struct xalloc_cache *cache,
 	else
 		xalloc_err("%s%pV%s\n", who, &vaf, where);
 	va_end(args);
+	report_tracks(cache, page, obj);
 }
 
 /**

@@ -73,13 +73,16 @@ enum xalloc_page_kind {
  * recip = ceil(2^XALLOC_RECIP_SHIFT / block_size). The result is exact
  * when offset * block_size < 2^XALLOC_RECIP_SHIFT: offsets are below the
  * largest segment size, and a block is at most XALLOC_MAX_OBJECT_SIZE plus
- * a red zone and a free pointer, aligned to at most PAGE_SIZE: below 2^19.
+ * a red zone, a free pointer and the tracks of XALLOC_STORE_USER, aligned
+ * to at most PAGE_SIZE: below 2^19.
  * The product offset * recip stays below
  * 2^(SEGMENT_MAX_SHIFT + RECIP_SHIFT - 3).
  */
 #define XALLOC_RECIP_SHIFT	41
+#define XALLOC_TRACKS_SIZE	64
 #define XALLOC_MAX_BLOCK_SIZE \
-	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *), PAGE_SIZE)
+	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *) + \
+	      XALLOC_TRACKS_SIZE, PAGE_SIZE)
 static_assert(XALLOC_MAX_BLOCK_SIZE <= (1 << 19));
 static_assert(XALLOC_SEGMENT_MAX_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
 static_assert(XALLOC_SEGMENT_MAX_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
@@ -205,6 +208,29 @@ struct xalloc_page {
 	unsigned long last_key;
 } ____cacheline_aligned_in_smp;
 
+/*
+ * Who allocated or freed a block, in XALLOC_STORE_USER caches: two of
+ * these (allocation, then free) follow the object and what else the
+ * block keeps (see cache_layout()). Written by whoever allocates or frees
+ * the block, as it does; read by reports and xalloc_obj_info().
+ */
+struct xalloc_track {
+	unsigned long addr;
+	unsigned long when;
+	u32 stack;
+	int cpu;
+	int pid;
+};
+
+enum xalloc_track_kind {
+	XALLOC_TRACK_ALLOC,
+	XALLOC_TRACK_FREE,
+	XALLOC_TRACKS,
+};
+
+static_assert(XALLOC_TRACKS * sizeof(struct xalloc_track) <=
+	      XALLOC_TRACKS_SIZE);
+
 struct xalloc_pool;
 
 /**
@@ -328,6 +354,8 @@ struct xalloc_heap {
  * @block_size: size of each block
  * @align: alignment of each block
  * @free_offset: where a free block keeps its next pointer
+ * @track_offset: where a block keeps its struct xalloc_track pair, in an
+ *                XALLOC_STORE_USER cache; 0 in others
  * @freelist_key: random; free pointers are stored xor it, see
  *                xalloc_block_key()
  * @block_recip: ceil(2^XALLOC_RECIP_SHIFT / @block_size)
@@ -362,6 +390,7 @@ struct xalloc_cache {
 	unsigned int block_size;
 	unsigned int align;
 	unsigned int free_offset;
+	unsigned int track_offset;
 	unsigned long freelist_key;
 	u64 block_recip;
 	enum xalloc_page_kind kind;

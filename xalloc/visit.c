@@ -210,8 +210,14 @@ unsigned long xalloc_heaps_shrink(struct xalloc_cache *cache)
 	return collect.released;
 }
 
+/* What a teardown found: blocks still allocated, and how many to list. */
+struct teardown {
+	unsigned long leaked;
+	unsigned int budget;
+};
+
 static void heap_teardown_list(struct xalloc_heap *heap,
-			       struct list_head *list, unsigned long *leaked)
+			       struct list_head *list, struct teardown *td)
 {
 	struct xalloc_page *page, *next;
 
@@ -219,7 +225,10 @@ static void heap_teardown_list(struct xalloc_heap *heap,
 		xalloc_page_collect(page);
 		if (!page->used && xalloc_heap_retire_page(heap, page))
 			continue;
-		*leaked += page->used;
+		td->leaked += page->used;
+		if (td->budget)
+			xalloc_track_report_leaks(page->cache, page,
+						  &td->budget);
 		list_del_init(&page->link);
 		heap->nr_pages--;
 		xalloc_segment_leak_page(page);
@@ -239,16 +248,17 @@ static void heap_teardown(struct xalloc_heap *heap, void *arg)
  * @cache: the cache; nobody allocates from or frees to it any more
  *
  * Empty pages go back to their segments. Pages with live blocks stay
- * mapped, marked leaked.
+ * mapped, marked leaked; the first XALLOC_LEAKS_LISTED live blocks are
+ * listed, with their allocation sites in an XALLOC_STORE_USER cache.
  *
  * Return: the number of blocks still allocated.
  */
 unsigned long xalloc_heaps_teardown(struct xalloc_cache *cache)
 {
-	unsigned long leaked = 0;
+	struct teardown td = { .budget = XALLOC_LEAKS_LISTED };
 
-	heaps_visit(cache, heap_teardown, NULL, &leaked, true);
-	return leaked;
+	heaps_visit(cache, heap_teardown, NULL, &td, true);
+	return td.leaked;
 }
 
 /*
