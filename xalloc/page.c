@@ -98,8 +98,8 @@ static bool page_carve_zeroes(struct xalloc_page *page,
  * @page: a page whose free list is empty and whose capacity < reserved
  *
  * Runs the cache's constructor on each new block, as SLUB does when it
- * sets up a new slab, after the debug red zone and poison if the cache
- * has them.
+ * sets up a new slab, after the debug red zone and poison and the empty
+ * tracks if the cache has them.
  */
 void xalloc_page_extend(struct xalloc_page *page)
 {
@@ -120,6 +120,10 @@ void xalloc_page_extend(struct xalloc_page *page)
 			memset(block, 0, page->block_size);
 		if (cache->flags & XALLOC_DEBUG)
 			xalloc_debug_init_block(cache, block);
+		/* Nobody allocated nor freed it yet, whatever the page held. */
+		if (cache->track_offset)
+			memset(block + cache->track_offset, 0,
+			       XALLOC_TRACKS * sizeof(struct xalloc_track));
 		if (cache->ctor)
 			cache->ctor(block);
 		xalloc_block_set_next(cache, page, block, next);
