@@ -57,6 +57,8 @@ struct rcu_head;
 
 /* Largest object size a cache can hold. */
 #define XALLOC_MAX_OBJECT_SIZE	262144	/* 256 KiB */
+/* Largest object xalloc_kmalloc() gives, in a segment of its own. */
+#define XALLOC_KMALLOC_MAX_SIZE	(64UL << 20)	/* 64 MiB */
 
 struct xalloc_cache;
 
@@ -117,6 +119,8 @@ struct xalloc_cache_stats {
  * @maps: segments mapped since the module was loaded
  * @inline_maps: of those, segments an allocation had to map itself, the
  *               background refill having fallen behind
+ * @huge: huge objects (kmalloc sizes above XALLOC_MAX_OBJECT_SIZE), each
+ *        in a segment of its own, counted in @segments, @bytes and @held
  */
 struct xalloc_segment_stats {
 	unsigned long segments;
@@ -126,6 +130,7 @@ struct xalloc_segment_stats {
 	unsigned long ready;
 	unsigned long maps;
 	unsigned long inline_maps;
+	unsigned long huge;
 };
 
 /**
@@ -215,5 +220,7 @@ void xalloc_dump_obj(const void *ptr);
 void xalloc_cache_get_stats(struct xalloc_cache *cache,
 			    struct xalloc_cache_stats *stats);
 void xalloc_segment_get_stats(struct xalloc_segment_stats *stats);
+void xalloc_segment_get_node_stats(int node,
+				   struct xalloc_segment_stats *stats);
 
 #endif /* _XALLOC_H */

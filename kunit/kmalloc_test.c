@@ -3,6 +3,8 @@
  * The kmalloc family: size classes, zeroing, resizing, and the sizes and
  * pointers that are refused.
  */
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -77,9 +79,84 @@ static void edge_sizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 0UL);
 	xalloc_free(obj);
 	xalloc_free(NULL);
-	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(XALLOC_MAX_OBJECT_SIZE + 1,
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(XALLOC_KMALLOC_MAX_SIZE + 1,
 					       GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(SIZE_MAX, GFP_KERNEL));
+	/* A segment of its own is mapped: that sleeps. */
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc(XALLOC_MAX_OBJECT_SIZE + 1,
+					       GFP_ATOMIC));
+}
+
+static unsigned long huge_segments(void)
+{
+	struct xalloc_segment_stats st;
+
+	xalloc_segment_get_stats(&st);
+	return st.huge;
+}
+
+/*
+ * Above 256 KiB, up to 64 MiB, each object is page-aligned in a segment
+ * of its own, usable to the page, found from its pointer by every lookup;
+ * freeing it gives the segment back, after a grace period. Interior and
+ * repeated frees are refused; kzalloc zeroes; krealloc crosses the
+ * boundary both ways with the contents.
+ */
+static void huge_objects_take_a_segment(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		XALLOC_MAX_OBJECT_SIZE + 1, SZ_1M, SZ_4M + 1, SZ_16M,
+		XALLOC_KMALLOC_MAX_SIZE,
+	};
+	unsigned long before = huge_segments();
+	struct xalloc_obj_info info;
+	unsigned int i;
+	u8 *p, *q;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = xalloc_kmalloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", sizes[i]);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+		KUNIT_EXPECT_EQ(test, xalloc_ksize(p), PAGE_ALIGN(sizes[i]));
+		KUNIT_EXPECT_EQ(test, huge_segments(), before + 1);
+		memset(p, 0x7e, xalloc_ksize(p));
+		KUNIT_ASSERT_TRUE(test, xalloc_obj_info(p + 100, &info));
+		KUNIT_EXPECT_PTR_EQ(test, info.object, (void *)p);
+		KUNIT_EXPECT_STREQ(test, info.cache, "kmalloc-huge");
+		KUNIT_EXPECT_TRUE(test, info.allocated);
+		/* Refused: the inside of it, or another cache's free. */
+		xalloc_free(p + PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, huge_segments(), before + 1);
+		KUNIT_EXPECT_EQ(test, p[sizes[i] - 1], 0x7e);
+		xalloc_free(p);
+		KUNIT_EXPECT_EQ(test, huge_segments(), before);
+		/* Before and after the grace period: refused either way. */
+		xalloc_free(p);
+		rcu_barrier();
+		xalloc_free(p);
+		KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 0UL);
+	}
+
+	p = xalloc_kzalloc(SZ_2M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, SZ_2M));
+	xalloc_free(p);
+
+	p = xalloc_kmalloc(1000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x11, 1000);
+	q = xalloc_krealloc(p, SZ_1M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0x11, 1000));
+	p = xalloc_krealloc(q, SZ_4M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 1000));
+	q = xalloc_krealloc(p, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0x11, 100));
+	xalloc_free(q);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, huge_segments(), before);
 }
 
 /*
@@ -123,6 +200,7 @@ static struct kunit_case kmalloc_cases[] = {
 	KUNIT_CASE(kzalloc_zeroes_the_class),
 	KUNIT_CASE(edge_sizes),
 	KUNIT_CASE(krealloc_keeps_the_contents),
+	KUNIT_CASE(huge_objects_take_a_segment),
 	{}
 };
 

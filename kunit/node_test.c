@@ -6,6 +6,7 @@
  */
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sizes.h>
 #include <linux/vmalloc.h>
 
 #include "xalloc_test.h"
@@ -21,12 +22,13 @@ struct node_run {
 	struct xalloc_cache *cache;
 	int node;
 	void **objs;
+	void *atomic;
 	unsigned int wrong;
 };
 
 /*
- * Allocate NODE_OBJS objects on run->node and free them; count those that
- * are not on it, or not there at all.
+ * Allocate NODE_OBJS objects on run->node, then one with GFP_ATOMIC, and
+ * free them; count those that are not on it, or not there at all.
  */
 static long alloc_on(void *arg)
 {
@@ -40,6 +42,12 @@ static long alloc_on(void *arg)
 		if (!run->objs[i] || node_of(run->objs[i]) != run->node)
 			run->wrong++;
 	}
+	/* With pages of the node in the heap, atomic works too. */
+	run->atomic = xalloc_cache_alloc_node(run->cache, GFP_ATOMIC,
+					      run->node);
+	if (!run->atomic || node_of(run->atomic) != run->node)
+		run->wrong++;
+	xalloc_cache_free(run->cache, run->atomic);
 	for (i = 0; i < NODE_OBJS; i++)
 		xalloc_cache_free(run->cache, run->objs[i]);
 	return 0;
@@ -48,9 +56,9 @@ static long alloc_on(void *arg)
 /*
  * Every object is on the node asked for, from a CPU of each node: the
  * first time from fresh pages, then with the object array full of the
- * blocks just freed, those of the other node not to be handed out.
- * kmalloc_node too, and atomic allocations once the heap has pages of
- * the node.
+ * blocks just freed, those of the other node not to be handed out, and
+ * an atomic allocation once the heap has pages of the node. kmalloc_node
+ * too, of a class and of a huge object.
  */
 static void alloc_node_uses_the_node(struct kunit *test)
 {
@@ -67,8 +75,8 @@ static void alloc_node_uses_the_node(struct kunit *test)
 	for_each_node_state(cpu_node, N_CPU) {
 		for_each_node_state(node, N_MEMORY) {
 			run.node = node;
-			xt_run_on(cpumask_first(cpumask_of_node(cpu_node)),
-				  alloc_on, &run);
+			KUNIT_ASSERT_EQ(test, xt_run_on(cpumask_first(cpumask_of_node(cpu_node)),
+							alloc_on, &run), 0L);
 			KUNIT_EXPECT_EQ_MSG(test, run.wrong, 0U,
 					    "node %d from a CPU of node %d",
 					    node, cpu_node);
@@ -80,10 +88,11 @@ static void alloc_node_uses_the_node(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, node_of(p), node);
 		KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 128UL);
 		xalloc_free(p);
-		p = xalloc_cache_alloc_node(run.cache, GFP_ATOMIC, node);
-		if (p)
-			KUNIT_EXPECT_EQ(test, node_of(p), node);
-		xalloc_cache_free(run.cache, p);
+		p = xalloc_kmalloc_node(SZ_1M, GFP_KERNEL, node);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, node_of(p), node);
+		KUNIT_EXPECT_EQ(test, node_of(p + SZ_1M - 1), node);
+		xalloc_free(p);
 	}
 }
 
@@ -109,9 +118,47 @@ static void alloc_node_refuses_bad_nodes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 }
 
+/* Sum the segments of every node's pools. */
+static unsigned long node_segments(void)
+{
+	struct xalloc_segment_stats st;
+	unsigned long sum = 0;
+	int node;
+
+	for_each_node(node) {
+		xalloc_segment_get_node_stats(node, &st);
+		sum += st.segments;
+	}
+	return sum;
+}
+
+/*
+ * The nodes' segments add up to all but the huge ones (read again until
+ * no refill lands between the two reads); a node out of range reads 0.
+ */
+static void node_stats_add_up(struct kunit *test)
+{
+	struct xalloc_segment_stats all, st;
+	unsigned long sum = 0;
+	unsigned int tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		xalloc_segment_get_stats(&all);
+		sum = node_segments();
+		xalloc_segment_get_stats(&st);
+		if (st.segments == all.segments)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, sum, all.segments - all.huge);
+	xalloc_segment_get_node_stats(nr_node_ids, &st);
+	KUNIT_EXPECT_EQ(test, st.segments, 0UL);
+	KUNIT_EXPECT_EQ(test, st.maps, 0UL);
+}
+
 static struct kunit_case node_cases[] = {
 	KUNIT_CASE(alloc_node_uses_the_node),
 	KUNIT_CASE(alloc_node_refuses_bad_nodes),
+	KUNIT_CASE(node_stats_add_up),
 	{}
 };
 

@@ -29,7 +29,7 @@ struct typesafe_obj {
 	char pad[SZ_16K - sizeof(long) - sizeof(struct rcu_head)];
 };
 
-#define TYPESAFE_OBJS	100	/* fill three pages */
+#define TYPESAFE_OBJS	100	/* fill four pages */
 
 /*
  * The free waits for readers: inside a read-side section the object is
@@ -69,9 +69,10 @@ static void free_rcu_waits_for_readers(struct kunit *test)
 }
 
 /*
- * A free pointer, a pointer that is not an xalloc object and an rcu_head
- * outside the object are refused when the free is asked for: nothing is
- * queued, and the object stays allocated.
+ * A free pointer, a pointer that is not an xalloc object, an rcu_head
+ * outside the object (or an object too small for one) and a second
+ * queueing of an object already queued are refused when the free is
+ * asked for: nothing is queued, and the object stays allocated.
  */
 static void free_rcu_refuses_bad_input(struct kunit *test)
 {
@@ -79,7 +80,7 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 					       0, NULL);
 	struct xalloc_cache_stats st;
 	struct rcu_obj *foreign;
-	void *obj, *freed;
+	void *obj, *freed, *tiny, *twice;
 
 	obj = xalloc_cache_alloc(cache, GFP_KERNEL);
 	freed = xalloc_cache_alloc(cache, GFP_KERNEL);
@@ -94,14 +95,34 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	xalloc_cache_free(cache, freed);
 	__xalloc_free_rcu(freed, freed);
 	xalloc_free_rcu(foreign, rcu);
+	/* An 8-byte object holds no rcu_head at all. */
+	tiny = xalloc_kmalloc(8, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	__xalloc_free_rcu(tiny, tiny);
+	/* Queued twice: the second is refused, and RCU's lists stay whole. */
+	twice = xalloc_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, twice);
+	__xalloc_free_rcu(twice, twice + 8);
+	__xalloc_free_rcu(twice, twice + 8);
 	rcu_barrier();
 
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 64UL);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(tiny), 8UL);
 	KUNIT_EXPECT_NULL(test, foreign->rcu.func);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 1UL);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 4ULL);
+	/* Free again, it may be queued again. */
+	twice = xalloc_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, twice);
+	__xalloc_free_rcu(twice, twice + 8);
+	rcu_barrier();
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 1UL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 4ULL);
 	xalloc_cache_free(cache, obj);
+	xalloc_free(tiny);
 	kfree(foreign);
 }
 

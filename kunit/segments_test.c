@@ -40,13 +40,28 @@ static void reset_reserve(struct kunit *test)
 }
 
 /* Wait up to @ms for the segment stats to satisfy @ok. */
+/*
+ * The node whose pools wait_for() reads, NUMA_NO_NODE for all: a test
+ * that allocates on one CPU watches its node's reserve, which another
+ * node's cannot stand in for.
+ */
+static int wait_node = NUMA_NO_NODE;
+
+static void wait_all_nodes(void *unused)
+{
+	wait_node = NUMA_NO_NODE;
+}
+
 static bool wait_for(struct xalloc_segment_stats *st, unsigned int ms,
 		     bool (*ok)(struct xalloc_segment_stats *st))
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
 	for (;;) {
-		xalloc_segment_get_stats(st);
+		if (wait_node == NUMA_NO_NODE)
+			xalloc_segment_get_stats(st);
+		else
+			xalloc_segment_get_node_stats(wait_node, st);
 		if (ok(st))
 			return true;
 		if (time_after(jiffies, end))
@@ -125,6 +140,9 @@ static void refill_stays_ahead_of_demand(struct kunit *test)
 	run_shrinkers(test);
 	/* 4 KiB objects: 16 fill a small page. */
 	cache = xt_create(test, "t_refill", SZ_4K, 0, 0, NULL);
+	wait_node = cpu_to_node(cpu);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, wait_all_nodes,
+							   NULL));
 	for (i = 0; i < ARRAY_SIZE(pages); i++) {
 		pages[i] = xt_batch_new(test, cache, 16);
 		xt_run_on(cpu, xt_alloc_batch, pages[i]);

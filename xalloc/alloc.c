@@ -70,25 +70,34 @@ static void *heap_alloc_from_pages(struct xalloc_heap *heap)
 	return NULL;
 }
 
-/* Add @page, just lent to @cache, to this CPU's heap; allocate from it. */
-static void *heap_alloc_from_added_page(struct xalloc_cache *cache,
-					struct xalloc_heap *heap,
-					struct xalloc_page *page)
+/* Prepare @page, just lent to @cache, and allocate from it. */
+static void *page_alloc_first(struct xalloc_cache *cache,
+			      struct xalloc_heap *heap,
+			      struct xalloc_page *page)
 {
 	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
-	list_add(&page->link, &heap->pages);
 	heap->nr_pages++;
 	xalloc_page_extend(page);
 	return xalloc_page_pop(cache, page);
 }
 
-/* The same, making @page the CPU's current page. */
+/* Make @page this CPU's current page, at the head of its list. */
 static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
 				      struct xalloc_heap *heap,
 				      struct xalloc_page *page)
 {
+	list_add(&page->link, &heap->pages);
 	heap->current_page = page;
-	return heap_alloc_from_added_page(cache, heap, page);
+	return page_alloc_first(cache, heap, page);
+}
+
+/* Add @page, of another node, at the tail of this CPU's page list. */
+static void *heap_alloc_from_added_page(struct xalloc_cache *cache,
+					struct xalloc_heap *heap,
+					struct xalloc_page *page)
+{
+	list_add_tail(&page->link, &heap->pages);
+	return page_alloc_first(cache, heap, page);
 }
 
 static void *heap_alloc_fresh(struct xalloc_cache *cache,
@@ -336,34 +345,67 @@ void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
 
-/* A block of this CPU's pages on @node, without taking a page. */
-static void *heap_alloc_on_node(struct xalloc_heap *heap, int node)
+/*
+ * A block of this CPU's pages on @node, without taking a page, into
+ * *@pagep. Pages with nothing to give are flagged full, as
+ * heap_alloc_from_pages() does, so that they are not walked again.
+ */
+static void *heap_alloc_on_node(struct xalloc_heap *heap, int node,
+				struct xalloc_page **pagep)
 {
-	struct xalloc_page *page;
+	struct xalloc_page *page, *next;
 	void *block;
 
-	list_for_each_entry(page, &heap->pages, link) {
+	list_for_each_entry_safe(page, next, &heap->pages, link) {
 		if (xalloc_segment_of(page)->node != node)
 			continue;
 		block = xalloc_page_try_alloc(page);
-		if (block)
+		if (!block) {
+			if (xalloc_page_try_mark_full(page)) {
+				xalloc_heap_page_to_full(heap, page);
+				continue;
+			}
+			block = xalloc_page_try_alloc(page);
+		}
+		if (block) {
+			*pagep = page;
 			return block;
+		}
 	}
 	return NULL;
 }
 
 /*
- * The slow path of an allocation on another node than this CPU's, or
- * when the array had no block of @node: a page of the heap on @node, a
- * page from @node's pool, or a segment mapped there. A page taken for it
- * joins the heap, but does not become its current page, which stays on
- * this CPU's node for the allocations that follow.
+ * Fill the object array from @page, a page on the node just asked for,
+ * so that the next allocations on that node take the fast path.
+ */
+static void heap_refill_from(struct xalloc_cache *cache,
+			     struct xalloc_heap *heap, struct xalloc_page *page)
+{
+	void *block;
+
+	while (heap->nr_cached < cache->cached_batch) {
+		block = page_pop_own(cache, page);
+		if (!block)
+			break;
+		xalloc_block_mark_cached(cache, page, block);
+		heap->cached[heap->nr_cached++] = block;
+	}
+}
+
+/*
+ * The slow path of an allocation on @node when the object array's top
+ * block is not on it: a page of the heap on @node (after taking back the
+ * pages remote frees made usable, and abandoned ones), a page from
+ * @node's pool, or a segment mapped there. A page taken for it joins the
+ * heap at the tail of its page list, so that the allocations that follow
+ * go on using this CPU's node's pages first.
  */
 static noinline void *alloc_node_slow(struct xalloc_cache *cache, gfp_t gfp,
 				      int node)
 {
+	struct xalloc_page *page = NULL;
 	struct xalloc_heap *heap;
-	struct xalloc_page *page;
 	unsigned long flags;
 	void *block;
 
@@ -371,7 +413,9 @@ static noinline void *alloc_node_slow(struct xalloc_cache *cache, gfp_t gfp,
 	xalloc_heap_lock(cache, flags);
 	for (;;) {
 		heap = xalloc_this_heap(cache);
-		block = heap_alloc_on_node(heap, node);
+		xalloc_heap_take_unfull(heap);
+		xalloc_heap_adopt(cache, heap);
+		block = heap_alloc_on_node(heap, node, &page);
 		if (block)
 			break;
 		page = xalloc_segment_take_page(cache, node);
@@ -390,19 +434,21 @@ static noinline void *alloc_node_slow(struct xalloc_cache *cache, gfp_t gfp,
 			xalloc_os_cond_resched();
 		xalloc_cpu_enter();
 		xalloc_heap_lock(cache, flags);
+		heap = xalloc_this_heap(cache);
 		if (page) {
-			block = heap_alloc_from_added_page(cache,
-							   xalloc_this_heap(cache),
-							   page);
+			block = heap_alloc_from_added_page(cache, heap, page);
 			break;
 		}
 		if (!xalloc_os_must_not_fail(gfp))
 			break;
 	}
-	if (likely(block))
+	if (likely(block)) {
 		xalloc_count_alloc(cache);
-	else
+		if (!heap->busy)
+			heap_refill_from(cache, heap, page);
+	} else {
 		xalloc_count_alloc_fail(cache);
+	}
 	xalloc_heap_unlock(cache, flags);
 	return block;
 }

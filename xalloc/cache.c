@@ -261,7 +261,7 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 
 	if (!cache)
 		return;
-	if (xalloc_event_read(&cache->rcu_pending))
+	if (xalloc_rcu_frees_pending())
 		xalloc_os_gp_barrier();
 	mutex_lock(&caches_lock);
 	list_del(&cache->list);
@@ -325,7 +325,7 @@ size_t xalloc_ksize(const void *obj)
 		cache = READ_ONCE(page->cache);
 	if (cache && xalloc_page_holds_block(page, obj) &&
 	    !xalloc_block_looks_free(cache, page, obj))
-		size = xalloc_cache_usable_size(cache);
+		size = xalloc_page_usable_size(cache, page);
 	xalloc_cpu_exit();
 	if (!size)
 		xalloc_warn_ratelimited("ksize of %p, which is not an allocated xalloc object\n",

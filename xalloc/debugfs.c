@@ -4,7 +4,8 @@
  *
  *   summary          one row per cache, slabinfo-like
  *   segments         segments mapped, empty, bytes spanned and held,
- *                    bytes ready to lend, maps and inline maps
+ *                    bytes ready to lend, maps and inline maps, huge
+ *                    objects
  *   fail_segment/    fault injection for segment mapping
  *   fail_metadata/   fault injection for metadata allocations
  *   <cache>/stats    one "key value" pair per line
@@ -155,6 +156,7 @@ static int segments_show(struct seq_file *m, void *v)
 	seq_printf(m, "ready %lu\n", st.ready);
 	seq_printf(m, "maps %lu\n", st.maps);
 	seq_printf(m, "inline_maps %lu\n", st.inline_maps);
+	seq_printf(m, "huge %lu\n", st.huge);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(segments);

@@ -59,11 +59,16 @@ cache_want_init_on_free(struct xalloc_cache *cache)
 /*
  * The free of a block of a debug or XALLOC_STORE_USER cache, once it is
  * known not to be free already: the debug checks, zeroing (all that
- * xalloc_ksize() lets its user write), the free's track.
+ * xalloc_ksize() lets its user write), the free's track. A huge object
+ * is freed here, whole. False: the block is not to be pushed.
  */
 static noinline bool free_checks_debug(struct xalloc_cache *cache,
 				       struct xalloc_page *page, void *obj)
 {
+	if (cache->flags & XALLOC_CACHE_HUGE) {
+		xalloc_huge_free(page, obj);
+		return false;
+	}
 	if (cache->flags & XALLOC_DEBUG) {
 		if (!xalloc_debug_free(cache, page, obj))
 			return false;
@@ -94,7 +99,8 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 			      "double free");
 		return false;
 	}
-	if (unlikely(cache->flags & (XALLOC_DEBUG | XALLOC_STORE_USER))) {
+	if (unlikely(cache->flags & (XALLOC_DEBUG | XALLOC_STORE_USER |
+				     XALLOC_CACHE_HUGE))) {
 		if (!free_checks_debug(cache, page, obj))
 			return false;
 	} else if (cache_want_init_on_free(cache)) {

@@ -19,6 +19,10 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 					int node, gfp_t gfp);
 void xalloc_segment_release_page(struct xalloc_page *page);
+struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
+					    unsigned long bytes, int node,
+					    gfp_t gfp);
+void xalloc_segment_release_huge(struct xalloc_page *page);
 void xalloc_segment_leak_page(struct xalloc_page *page);
 void xalloc_segment_request_refill(void);
 void xalloc_segment_give_back_after(unsigned long delay);
@@ -319,6 +323,16 @@ xalloc_cache_usable_size(const struct xalloc_cache *cache)
 	return cache->block_size;
 }
 
+/* The same for the block of @page, a page of @cache: huge ones differ. */
+static inline unsigned int
+xalloc_page_usable_size(const struct xalloc_cache *cache,
+			const struct xalloc_page *page)
+{
+	if (cache->flags & XALLOC_CACHE_HUGE)
+		return page->block_size;
+	return xalloc_cache_usable_size(cache);
+}
+
 /*
  * The mark of a free block held in a CPU's object array: its free pointer
  * encodes the block itself. No list points a block at itself, so a block
@@ -497,6 +511,14 @@ void xalloc_caches_exit(void);
 void xalloc_caches_shrink_all(void);
 int xalloc_visit_caches(void *arg,
 			int (*fn)(struct xalloc_cache *cache, void *arg));
+
+/* rcu.c */
+bool xalloc_rcu_frees_pending(void);
+
+/* huge.c: objects in a segment of their own */
+void xalloc_huge_init(void);
+void *xalloc_huge_alloc(size_t size, gfp_t gfp, int node);
+void xalloc_huge_free(struct xalloc_page *page, void *obj);
 
 /* kmalloc.c: the size classes */
 int xalloc_kmalloc_init(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kmalloc family: objects of any size up to XALLOC_MAX_OBJECT_SIZE,
+ * The kmalloc family: objects of any size up to XALLOC_KMALLOC_MAX_SIZE,
  * from size classes, each a cache created at load, freed by
  * xalloc_free().
  *
@@ -8,7 +8,8 @@
  * the powers of two up to 256 KiB. A request takes the smallest class that
  * holds it, and xalloc_ksize() tells the caller the class size, which it
  * may use, as ksize() does. A request of 0 bytes gets ZERO_SIZE_PTR, which
- * xalloc_free() takes as it takes NULL.
+ * xalloc_free() takes as it takes NULL. Above 256 KiB an object takes a
+ * segment of its own (see huge.c), with a gfp that may sleep.
  */
 #include "internal.h"
 
@@ -38,25 +39,28 @@ static unsigned int class_of(size_t size)
 
 /**
  * xalloc_kmalloc() - allocate an object of any size
- * @size: bytes, up to XALLOC_MAX_OBJECT_SIZE
+ * @size: bytes, up to XALLOC_KMALLOC_MAX_SIZE
  * @gfp: as for xalloc_cache_alloc()
  *
  * As kmalloc(). Free it with xalloc_free().
  *
  * Context: as xalloc_cache_alloc().
  *
- * Return: the object; ZERO_SIZE_PTR for 0 bytes; NULL on failure or for a
- * size above XALLOC_MAX_OBJECT_SIZE (with a warning).
+ * Return: the object; ZERO_SIZE_PTR for 0 bytes; NULL on failure, or
+ * (with a warning) for a size above XALLOC_KMALLOC_MAX_SIZE, or above
+ * XALLOC_MAX_OBJECT_SIZE with a gfp that may not sleep.
  */
 void *xalloc_kmalloc(size_t size, gfp_t gfp)
 {
+	if (likely(size && size <= XALLOC_MAX_OBJECT_SIZE))
+		return xalloc_cache_alloc(classes[class_of(size)], gfp);
 	return xalloc_kmalloc_node(size, gfp, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(xalloc_kmalloc);
 
 /**
  * xalloc_kmalloc_node() - allocate an object of any size on a NUMA node
- * @size: bytes, up to XALLOC_MAX_OBJECT_SIZE
+ * @size: bytes, up to XALLOC_KMALLOC_MAX_SIZE
  * @gfp: as for xalloc_cache_alloc()
  * @node: as for xalloc_cache_alloc_node()
  *
@@ -70,18 +74,15 @@ void *xalloc_kmalloc_node(size_t size, gfp_t gfp, int node)
 {
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(size > XALLOC_MAX_OBJECT_SIZE)) {
-		xalloc_warn_ratelimited("kmalloc of %zu bytes refused: at most %u\n",
-					size, XALLOC_MAX_OBJECT_SIZE);
-		return NULL;
-	}
+	if (unlikely(size > XALLOC_MAX_OBJECT_SIZE))
+		return xalloc_huge_alloc(size, gfp, node);
 	return xalloc_cache_alloc_node(classes[class_of(size)], gfp, node);
 }
 EXPORT_SYMBOL_GPL(xalloc_kmalloc_node);
 
 /**
  * xalloc_kzalloc() - allocate a zeroed object of any size
- * @size: bytes, up to XALLOC_MAX_OBJECT_SIZE
+ * @size: bytes, up to XALLOC_KMALLOC_MAX_SIZE
  * @gfp: as for xalloc_cache_alloc()
  *
  * As kzalloc(): the whole class size reads zero.

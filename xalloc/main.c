@@ -79,6 +79,7 @@ static int __init xalloc_init(void)
 	}
 	set_segments_live(true);
 	xalloc_debugfs_init();
+	xalloc_huge_init();
 	ret = xalloc_kmalloc_init();
 	if (ret) {
 		xalloc_debugfs_exit();

@@ -56,7 +56,8 @@ static void *vmap_in_scope(struct page **pages, unsigned int n, gfp_t gfp)
 
 /**
  * xalloc_os_map_segment() - map a segment aligned to its size
- * @size: a power of two, multiple of PAGE_SIZE, at most 1 << IOREMAP_MAX_ORDER
+ * @size: a multiple of PAGE_SIZE, at most 1 << IOREMAP_MAX_ORDER; the
+ *        segment is aligned to the power of two at or above it
  * @node: NUMA node for its memory
  * @gfp: flags for the page allocations; must allow blocking
  *
@@ -86,9 +87,9 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 		free_pages_array(pages, n);
 		return NULL;
 	}
-	if (!IS_ALIGNED((unsigned long)addr, size)) {
+	if (!IS_ALIGNED((unsigned long)addr, roundup_pow_of_two(size))) {
 		xalloc_err("segment at %p is not aligned to %lu bytes\n",
-			   addr, size);
+			   addr, roundup_pow_of_two(size));
 		vfree(addr);
 		return NULL;
 	}

@@ -6,9 +6,9 @@
  * header: segment memory, per-CPU heaps and their locks, the atomics of
  * remote frees, deferred work, running a function on every CPU, and
  * printing. The core (alloc.c, free.c, heap.c, visit.c, page.c, segment.c,
- * cache.c, rcu.c, report.c, track.c, debug.c) includes no other kernel
- * header, so it can be rebuilt on top of another implementation of this
- * file, outside the kernel.
+ * cache.c, rcu.c, huge.c, report.c, track.c, debug.c) includes no other
+ * kernel header, so it can be rebuilt on top of another implementation of
+ * this file, outside the kernel.
  */
 #ifndef _XALLOC_OS_H
 #define _XALLOC_OS_H
@@ -63,7 +63,10 @@
 /* Event counters that any CPU may bump. */
 #define xalloc_event_inc(counter)	atomic_long_inc(counter)
 #define xalloc_event_add(counter, n)	atomic_long_add(n, counter)
-#define xalloc_event_dec(counter)	atomic_long_dec(counter)
+#define xalloc_event_dec_release(counter) \
+	atomic_long_dec_return_release(counter)
+#define xalloc_event_read_acquire(counter) \
+	((u64)atomic_long_read_acquire(counter))
 #define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
 
 /*

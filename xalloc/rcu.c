@@ -9,10 +9,31 @@
  * segment registry. So the head may be anywhere in the object, and nothing
  * has to encode its offset.
  *
- * Each cache counts its pending frees, so that xalloc_cache_destroy()
- * waits for them (with rcu_barrier()) only when it has some.
+ * Pending frees are counted, so that xalloc_cache_destroy() waits for
+ * them (with rcu_barrier()) only when there are some. A second
+ * xalloc_free_rcu() of an object still queued is refused (see
+ * head_claim()).
  */
 #include "internal.h"
+
+/*
+ * Frees queued and not yet run, of every cache: xalloc_cache_destroy()
+ * waits for them when there are any. One count for all caches, so that it
+ * stays right even if a caller frees an object it queued (the callback
+ * then finds the block in another state, or in another cache's page).
+ */
+static atomic_long_t rcu_pending;
+
+/**
+ * xalloc_rcu_frees_pending() - are frees queued by xalloc_free_rcu() due?
+ *
+ * Return: true if some have not run yet. Acquire: when it returns false,
+ * what the frees did is seen.
+ */
+bool xalloc_rcu_frees_pending(void)
+{
+	return xalloc_event_read_acquire(&rcu_pending);
+}
 
 /* The start of the block of @page that @ptr falls in. */
 static void *block_holding(struct xalloc_page *page, const void *ptr)
@@ -26,7 +47,10 @@ static void free_rcu_callback(struct rcu_head *head)
 	struct xalloc_page *page;
 	void *obj = NULL;
 
-	/* Allocated until now, so its page and cache cannot change. */
+	/*
+	 * Allocated until now, unless its caller freed it meanwhile (as
+	 * kfree_rcu(), a misuse that may free another object by then).
+	 */
 	xalloc_cpu_enter();
 	page = xalloc_page_lookup(head);
 	if (page) {
@@ -34,13 +58,15 @@ static void free_rcu_callback(struct rcu_head *head)
 		obj = block_holding(page, head);
 	}
 	xalloc_cpu_exit();
-	/* Freed meanwhile, and its page given back: the free reports it. */
-	if (!cache) {
+	if (cache) {
+		/* Not queued any more: the object may be queued again. */
+		WRITE_ONCE(head->func, NULL);
+		xalloc_cache_free(cache, obj);
+	} else {
+		/* Its page was given back: the free reports it. */
 		xalloc_free(head);
-		return;
 	}
-	xalloc_cache_free(cache, obj);
-	xalloc_event_dec(&cache->rcu_pending);
+	xalloc_event_dec_release(&rcu_pending);
 }
 
 /*
@@ -51,11 +77,32 @@ static bool head_fits(struct xalloc_cache *cache, struct xalloc_page *page,
 		      const void *obj, const struct rcu_head *head)
 {
 	unsigned long offset = (unsigned long)head - (unsigned long)obj;
+	unsigned int usable = xalloc_page_usable_size(cache, page);
 
-	if (offset <= xalloc_cache_usable_size(cache) - sizeof(*head))
+	if (usable >= sizeof(*head) && offset <= usable - sizeof(*head))
 		return true;
 	xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 		      "rcu_head %p is not inside the object", head);
+	return false;
+}
+
+/*
+ * Mark @head queued, unless it is: a second xalloc_free_rcu() of an
+ * object still queued would link its rcu_head into RCU's lists twice.
+ * The mark is the callback itself in @func, which call_rcu() writes
+ * anyway and the callback clears; the compare-and-swap settles two
+ * queueings at once.
+ */
+static bool head_claim(struct xalloc_cache *cache, struct xalloc_page *page,
+		       const void *obj, struct rcu_head *head)
+{
+	rcu_callback_t seen = READ_ONCE(head->func);
+
+	if (seen != free_rcu_callback &&
+	    cmpxchg(&head->func, seen, free_rcu_callback) == seen)
+		return true;
+	xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
+		      "double free (queued by xalloc_free_rcu already)");
 	return false;
 }
 
@@ -85,8 +132,9 @@ void __xalloc_free_rcu(void *obj, struct rcu_head *head)
 	} else if (xalloc_block_looks_free(cache, page, obj)) {
 		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 			      "double free (by xalloc_free_rcu)");
-	} else if (head_fits(cache, page, obj, head)) {
-		xalloc_event_inc(&cache->rcu_pending);
+	} else if (head_fits(cache, page, obj, head) &&
+		   head_claim(cache, page, obj, head)) {
+		xalloc_event_inc(&rcu_pending);
 		queue = true;
 	}
 	xalloc_cpu_exit();

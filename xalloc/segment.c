@@ -45,6 +45,10 @@ unsigned long **xalloc_registry __read_mostly;
 unsigned long xalloc_registry_slots __read_mostly;
 static atomic_long_t registry_chunks;
 static atomic_long_t nr_maps, nr_inline_maps;
+/* Huge segments mapped, the bytes they span, the bytes they hold. */
+static atomic_long_t nr_huge, huge_bytes, huge_held;
+static LLIST_HEAD(huge_unmaps);
+static struct work_struct huge_unmap_work;
 
 /*
  * The low watermark, per unit of reserve_segments and of demand: two small
@@ -735,6 +739,102 @@ static void pools_trim(struct pool_trim *trim)
 	unmap_detached(&trim->list);
 }
 
+/**
+ * xalloc_segment_map_huge() - map a segment for one huge object
+ * @cache: the huge pseudo-cache, which will own its page
+ * @bytes: the object's size, a multiple of PAGE_SIZE
+ * @node: NUMA node for its memory
+ * @gfp: allocation flags; must allow sleeping
+ *
+ * The segment is a page of header, then the object; it is aligned to the
+ * power of two above its size, so that the object's start is in the
+ * segment's first small-size granule, where the registry finds it.
+ *
+ * Return: its page, in use, owned by @cache, holding one allocated block
+ * at its start; or NULL.
+ */
+struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
+					    unsigned long bytes, int node,
+					    gfp_t gfp)
+{
+	unsigned long size = PAGE_SIZE + bytes;
+	struct xalloc_segment *segment;
+	struct xalloc_page *page;
+
+	segment = xalloc_os_map_segment(size, node, xalloc_os_segment_gfp(gfp));
+	if (!segment)
+		return NULL;
+	segment->cookie = xalloc_segment_cookie(segment);
+	segment->pool = NULL;
+	segment->shift = order_base_2(size);
+	segment->page_shift = XALLOC_HUGE_PAGE_SHIFT;
+	segment->nr_pages = 1;
+	segment->nr_slots = 1;
+	segment->used_pages = 1;
+	segment->node = node;
+	segment->lent = true;
+	page = &segment->pages[0];
+	memset(page, 0, sizeof(*page));
+	INIT_LIST_HEAD(&page->link);
+	page->flags = XALLOC_PAGE_IN_USE;
+	page->cache = cache;
+	page->cpu = XALLOC_NO_CPU;
+	page->start = (void *)segment + PAGE_SIZE;
+	/* No divisions: the one block is at offset 0 (block_recip 0). */
+	page->block_size = bytes;
+	page->reserved = 1;
+	page->capacity = 1;
+	page->used = 1;
+	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
+		xalloc_os_unmap_segment(segment);
+		return NULL;
+	}
+	atomic_long_inc(&nr_maps);
+	atomic_long_inc(&nr_huge);
+	atomic_long_add(size, &huge_bytes);
+	atomic_long_add(size + xalloc_os_segment_overhead(size), &huge_held);
+	return page;
+}
+
+static void huge_unmap_fn(struct work_struct *work)
+{
+	struct xalloc_segment *segment, *next;
+	struct llist_node *list = llist_del_all(&huge_unmaps);
+
+	llist_for_each_entry_safe(segment, next, list, unmap)
+		xalloc_os_unmap_segment(segment);
+}
+
+static void huge_gp_passed(struct rcu_head *head)
+{
+	struct xalloc_segment *segment;
+
+	segment = container_of(head, struct xalloc_segment, rcu);
+	llist_add(&segment->unmap, &huge_unmaps);
+	queue_work(system_unbound_wq, &huge_unmap_work);
+}
+
+/**
+ * xalloc_segment_release_huge() - give back the segment of a huge object
+ * @page: its page; the object was freed, once (see xalloc_huge_free())
+ *
+ * Callable from any context. The segment leaves the registry at once, so
+ * that a later free of the object is refused without reading it, and is
+ * unmapped by a worker a grace period later, when no free that looked it
+ * up before can still be reading its header.
+ */
+void xalloc_segment_release_huge(struct xalloc_page *page)
+{
+	struct xalloc_segment *segment = xalloc_segment_of(page);
+	unsigned long size = PAGE_SIZE + page->block_size;
+
+	registry_remove(segment);
+	atomic_long_dec(&nr_huge);
+	atomic_long_sub(size, &huge_bytes);
+	atomic_long_sub(size + xalloc_os_segment_overhead(size), &huge_held);
+	xalloc_os_after_gp(&segment->rcu, huge_gp_passed);
+}
+
 /* Map an empty segment of @kind into @pool; false when memory is short. */
 static bool pool_map_empty(struct xalloc_pool *pool,
 			   enum xalloc_page_kind kind)
@@ -1040,17 +1140,15 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
 	return count;
 }
 
-/**
- * xalloc_segment_get_stats() - count the segments xalloc holds
- * @stats: filled with the counts of every pool together
- */
-void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
+/* Add up the pools of @node (NUMA_NO_NODE: of every node) into @stats. */
+static void pools_stats(int node, struct xalloc_segment_stats *stats)
 {
 	unsigned long flags, bytes;
 	unsigned int i;
 
-	memset(stats, 0, sizeof(*stats));
 	for (i = 0; i < nr_pools; i++) {
+		if (node != NUMA_NO_NODE && pools[i].node != node)
+			continue;
 		spin_lock_irqsave(&pools[i].lock, flags);
 		bytes = pools[i].nr_segments << pools[i].shift;
 		stats->segments += pools[i].nr_segments;
@@ -1063,11 +1161,47 @@ void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
 			       xalloc_os_segment_overhead(BIT(pools[i].shift));
 		spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
-	stats->held += registry_bytes();
 	stats->maps = atomic_long_read(&nr_maps);
 	stats->inline_maps = atomic_long_read(&nr_inline_maps);
 }
+
+/**
+ * xalloc_segment_get_stats() - count the segments xalloc holds
+ * @stats: filled with the counts of every pool together
+ */
+void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	pools_stats(NUMA_NO_NODE, stats);
+	stats->huge = atomic_long_read(&nr_huge);
+	stats->segments += stats->huge;
+	stats->bytes += atomic_long_read(&huge_bytes);
+	stats->held += atomic_long_read(&huge_held);
+	stats->held += registry_bytes();
+}
 EXPORT_SYMBOL_GPL(xalloc_segment_get_stats);
+
+/**
+ * xalloc_segment_get_node_stats() - count the segments of one NUMA node
+ * @node: the node
+ * @stats: filled with the counts of the node's pools: segments, empty,
+ *         bytes, held (without the registry) and ready; maps and
+ *         inline_maps are those of every node; huge is 0
+ *
+ * A node out of range gets zeroes, with a warning.
+ */
+void xalloc_segment_get_node_stats(int node,
+				   struct xalloc_segment_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (!xalloc_os_node_valid(node)) {
+		xalloc_warn_ratelimited("segment stats of node %d refused: no such node\n",
+					node);
+		return;
+	}
+	pools_stats(node, stats);
+}
+EXPORT_SYMBOL_GPL(xalloc_segment_get_node_stats);
 
 int xalloc_segments_init(void)
 {
@@ -1098,6 +1232,7 @@ int xalloc_segments_init(void)
 	INIT_DELAYED_WORK(&demand_work, decay_demand);
 	INIT_DELAYED_WORK(&give_back_work, give_back_aged);
 	INIT_WORK(&reclaim_work, reclaim_caches);
+	INIT_WORK(&huge_unmap_work, huge_unmap_fn);
 	if (xalloc_os_shrinker_init()) {
 		kfree(pools);
 		registry_exit();
@@ -1128,6 +1263,10 @@ void xalloc_segments_exit(void)
 	cancel_delayed_work_sync(&give_back_work);
 	/* The pools' grace-period requests point into them. */
 	xalloc_os_gp_barrier();
+	flush_work(&huge_unmap_work);
+	if (atomic_long_read(&nr_huge))
+		xalloc_err("%ld huge objects still allocated at unload; their memory is leaked\n",
+			   atomic_long_read(&nr_huge));
 	for (i = 0; i < nr_pools; i++) {
 		unmap_list(&pools[i].partial);
 		unmap_list(&pools[i].full);

@@ -131,7 +131,8 @@ bool xalloc_obj_info(const void *ptr, struct xalloc_obj_info *info)
 	if (block) {
 		strscpy(info->cache, cache->name, sizeof(info->cache));
 		info->object = block;
-		info->object_size = cache->object_size;
+		info->object_size = cache->flags & XALLOC_CACHE_HUGE ?
+				    page->block_size : cache->object_size;
 		info->allocated = !xalloc_block_looks_free(cache, page, block);
 		if (cache->flags & XALLOC_STORE_USER) {
 			info_track(&info->alloc,

@@ -103,6 +103,18 @@ xalloc_kind_segment_shift(enum xalloc_page_kind kind)
 					   XALLOC_SEGMENT_MIN_SHIFT;
 }
 
+/*
+ * Huge objects, too large for a page kind (kmalloc sizes above
+ * XALLOC_MAX_OBJECT_SIZE), take a segment each: a page of header, then
+ * the object, page-aligned, as kmalloc_large() gives. The segment's one
+ * page descriptor covers it all (its page_shift is beyond any offset) and
+ * names the huge pseudo-cache, which only huge.c allocates from.
+ */
+#define XALLOC_HUGE_PAGE_SHIFT	40
+/* The flag of the huge pseudo-cache: never a flag of a created cache. */
+#define XALLOC_CACHE_HUGE	0x80000000UL
+static_assert(!(XALLOC_CACHE_HUGE & XALLOC_CACHE_FLAGS));
+
 /* The owner CPU of an abandoned page: no CPU, so every free is remote. */
 #define XALLOC_NO_CPU		(-1)
 
@@ -237,8 +249,8 @@ struct xalloc_pool;
  * struct xalloc_segment - header at the start of every segment
  * @cookie: a secret random word xor the segment address, checked by
  *          every lookup: a header that does not carry it is not used
- * @pool: the pool of its node and size
- * @link: link in one of the pool's lists
+ * @pool: the pool of its node and size; NULL for a huge segment
+ * @link: link in one of the pool's lists; a huge segment has no pool
  * @shift: log2 of the segment size
  * @page_shift: log2 of the page size: the segment's format
  * @nr_pages: pages in the segment
@@ -251,6 +263,8 @@ struct xalloc_pool;
  *           back: the segment takes another format only once it passed
  * @empty_since: jiffies when its last page was given back
  * @lent: a page of it was lent since it was mapped
+ * @rcu: a huge segment, freed: waits for the grace period
+ * @unmap: a huge segment, after the grace period: waits to be unmapped
  * @pages: page descriptors
  *
  * Owners: everything but @cookie, @shift, @nr_slots and @node (set once,
@@ -264,7 +278,11 @@ struct xalloc_pool;
 struct xalloc_segment {
 	unsigned long cookie;
 	struct xalloc_pool *pool;
-	struct list_head link;
+	union {
+		struct list_head link;
+		struct rcu_head rcu;
+		struct llist_node unmap;
+	};
 	unsigned int shift;
 	unsigned int page_shift;
 	unsigned int nr_pages;
@@ -382,7 +400,6 @@ struct xalloc_heap {
  *              hotplug lock.
  * @invalid_frees: frees refused, see struct xalloc_cache_stats
  * @corruptions: damage found, see struct xalloc_cache_stats
- * @rcu_pending: xalloc_free_rcu() calls whose free has not run yet
  */
 struct xalloc_cache {
 	struct xalloc_heap __percpu *heaps;
@@ -410,7 +427,6 @@ struct xalloc_cache {
 	struct mutex visit_lock;	/* see above; before the hotplug lock */
 	atomic_long_t invalid_frees;
 	atomic_long_t corruptions;
-	atomic_long_t rcu_pending;
 };
 
 #endif /* _XALLOC_TYPES_H */
