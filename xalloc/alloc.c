@@ -16,14 +16,14 @@
  *                           carved in turn
  *         heap_alloc_fresh()  a page from a segment
  *         xalloc_segment_grow()  a new segment, if @gfp may sleep
- *       heap_refill()       the array from the current page, for the next
+ *       heap_refill()       the array from the block's page, for the next
  *                           fast paths
  *     init_object()         debug checks, zeroing, out of every section
  *   xalloc_cache_alloc_bulk()  the array in one claim, then the pages in
  *                              one locked section
  *   xalloc_cache_alloc_node()  the array's top block if it is on the node,
- *                              else alloc_node_slow(): the heap's pages on
- *                              the node, a page or segment of the node
+ *                              else alloc_slow() on the node: the heap's
+ *                              pages on it, a page or segment of it
  *
  * The fast path pops blocks that frees pushed (free.c) or that the slow
  * path moved from the current page in a batch: mimalloc's fast path pops
@@ -47,12 +47,22 @@ static __always_inline void *page_pop_own(struct xalloc_cache *cache,
 	return xalloc_page_pop(cache, page);
 }
 
-static void *heap_alloc_from_pages(struct xalloc_heap *heap)
+/*
+ * A block of one of the heap's pages, of @node unless that is
+ * NUMA_NO_NODE, collecting and carving each page in turn. Pages with
+ * nothing to give are flagged full, so that they are not walked again.
+ * For an allocation on any node, the page that gives the block becomes
+ * the current one.
+ */
+static void *heap_alloc_from_pages(struct xalloc_heap *heap, int node)
 {
 	struct xalloc_page *page, *next;
 	void *block;
 
 	list_for_each_entry_safe(page, next, &heap->pages, link) {
+		if (node != NUMA_NO_NODE &&
+		    xalloc_segment_of(page)->node != node)
+			continue;
 		block = xalloc_page_try_alloc(page);
 		if (!block) {
 			if (xalloc_page_try_mark_full(page)) {
@@ -63,50 +73,49 @@ static void *heap_alloc_from_pages(struct xalloc_heap *heap)
 			block = xalloc_page_try_alloc(page);
 		}
 		if (block) {
-			heap->current_page = page;
+			if (node == NUMA_NO_NODE)
+				heap->current_page = page;
 			return block;
 		}
 	}
 	return NULL;
 }
 
-/* Prepare @page, just lent to @cache, and allocate from it. */
-static void *page_alloc_first(struct xalloc_cache *cache,
-			      struct xalloc_heap *heap,
-			      struct xalloc_page *page)
+/*
+ * Add @page, just lent to @cache, to this CPU's heap and allocate from it.
+ * For an allocation on any node it becomes the current page, at the head
+ * of the page list; a page taken for @node goes to the tail, so that the
+ * allocations that follow go on using this CPU's node's pages first.
+ */
+static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
+				      struct xalloc_heap *heap,
+				      struct xalloc_page *page, int node)
 {
 	xalloc_page_init(page, cache, heap, xalloc_this_cpu());
+	if (node == NUMA_NO_NODE) {
+		list_add(&page->link, &heap->pages);
+		heap->current_page = page;
+	} else {
+		list_add_tail(&page->link, &heap->pages);
+	}
 	heap->nr_pages++;
 	xalloc_page_extend(page);
 	return xalloc_page_pop(cache, page);
 }
 
-/* Make @page this CPU's current page, at the head of its list. */
-static void *heap_alloc_from_new_page(struct xalloc_cache *cache,
-				      struct xalloc_heap *heap,
-				      struct xalloc_page *page)
+/* The node to take pages of for an allocation on @node. */
+static int page_node(int node)
 {
-	list_add(&page->link, &heap->pages);
-	heap->current_page = page;
-	return page_alloc_first(cache, heap, page);
-}
-
-/* Add @page, of another node, at the tail of this CPU's page list. */
-static void *heap_alloc_from_added_page(struct xalloc_cache *cache,
-					struct xalloc_heap *heap,
-					struct xalloc_page *page)
-{
-	list_add_tail(&page->link, &heap->pages);
-	return page_alloc_first(cache, heap, page);
+	return node == NUMA_NO_NODE ? xalloc_this_node() : node;
 }
 
 static void *heap_alloc_fresh(struct xalloc_cache *cache,
-			      struct xalloc_heap *heap)
+			      struct xalloc_heap *heap, int node)
 {
 	struct xalloc_page *page;
 
-	page = xalloc_segment_take_page(cache, xalloc_this_node());
-	return page ? heap_alloc_from_new_page(cache, heap, page) : NULL;
+	page = xalloc_segment_take_page(cache, page_node(node));
+	return page ? heap_alloc_from_new_page(cache, heap, page, node) : NULL;
 }
 
 /*
@@ -114,20 +123,22 @@ static void *heap_alloc_fresh(struct xalloc_cache *cache,
  * abandoned pages, the heap's pages, a page from a segment.
  */
 static void *heap_alloc_nosleep(struct xalloc_cache *cache,
-				struct xalloc_heap *heap)
+				struct xalloc_heap *heap, int node)
 {
 	void *block;
 
 	xalloc_heap_take_unfull(heap);
 	xalloc_heap_adopt(cache, heap);
-	block = heap_alloc_from_pages(heap);
-	return block ?: heap_alloc_fresh(cache, heap);
+	block = heap_alloc_from_pages(heap, node);
+	return block ?: heap_alloc_fresh(cache, heap, node);
 }
 
 /**
  * xalloc_heap_alloc_block() - allocate a block from this CPU's pages
  * @cache: the cache
  * @gfp: allocation flags; only ones that allow blocking may map a segment
+ * @node: the NUMA node of the block, or NUMA_NO_NODE for any (then the
+ *        current page serves first)
  * @flags: the saved interrupt state of the heap lock
  *
  * Called in a CPU section with the heap lock held, which it may drop, with
@@ -137,21 +148,21 @@ static void *heap_alloc_nosleep(struct xalloc_cache *cache,
  * Return: a block, not counted anywhere yet, or NULL.
  */
 void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
-			      unsigned long *flags)
+			      int node, unsigned long *flags)
 {
 	struct xalloc_heap *heap = xalloc_this_heap(cache);
 	struct xalloc_page *page = heap->current_page;
 	void *block;
-	int node;
+	int map_node;
 
 	xalloc_heap_assert_locked(heap);
-	if (likely(page)) {
+	if (likely(page) && node == NUMA_NO_NODE) {
 		block = page_pop_own(cache, page);
 		if (likely(block))
 			return block;
 	}
 	for (;;) {
-		block = heap_alloc_nosleep(cache, heap);
+		block = heap_alloc_nosleep(cache, heap, node);
 		if (block)
 			return block;
 		if (!xalloc_os_may_sleep(gfp)) {
@@ -165,34 +176,33 @@ void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 		 * one mapping is enough: only a failed mapping means memory
 		 * cannot be had, and not even that for __GFP_NOFAIL.
 		 */
-		node = xalloc_this_node();
+		map_node = page_node(node);
 		xalloc_heap_unlock(cache, *flags);
 		xalloc_cpu_exit();
-		page = xalloc_segment_grow(cache, node, gfp);
+		page = xalloc_segment_grow(cache, map_node, gfp);
 		if (!page && xalloc_os_must_not_fail(gfp))
 			xalloc_os_cond_resched();
 		xalloc_cpu_enter();
 		xalloc_heap_lock(cache, *flags);
 		heap = xalloc_this_heap(cache);
 		if (page)
-			return heap_alloc_from_new_page(cache, heap, page);
+			return heap_alloc_from_new_page(cache, heap, page, node);
 		if (!xalloc_os_must_not_fail(gfp))
 			return NULL;
 	}
 }
 
 /*
- * Fill the object array from the current page, as far as its free lists
- * go without collecting: the batch is bounded, and the next slow path does
- * the rest. Each block is marked (see xalloc_block_mark_cached()).
+ * Fill the object array from @page, the page the slow path just took a
+ * block of, as far as its free lists go without collecting: the batch is
+ * bounded, and the next slow path does the rest. Each block is marked
+ * (see xalloc_block_mark_cached()).
  */
-static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap)
+static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap,
+			struct xalloc_page *page)
 {
-	struct xalloc_page *page = heap->current_page;
 	void *block;
 
-	if (!page)
-		return;
 	while (heap->nr_cached < cache->cached_batch) {
 		block = page_pop_own(cache, page);
 		if (!block)
@@ -203,11 +213,14 @@ static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap)
 }
 
 /*
- * The fast path found the array empty, or claimed by the code this
- * interrupt interrupted: allocate from the pages under the heap lock, and
- * refill the array unless it is claimed.
+ * The fast path found the array empty, claimed by the code this interrupt
+ * interrupted, or (for an allocation on @node) with no block of @node on
+ * top: allocate from the pages under the heap lock, and refill the array
+ * from the block's page unless it is claimed, so that the next
+ * allocations take the fast path.
  */
-static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
+static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
+				 int node)
 {
 	struct xalloc_heap *heap;
 	unsigned long flags;
@@ -215,12 +228,13 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp)
 
 	xalloc_os_check_account(gfp);
 	xalloc_heap_lock(cache, flags);
-	block = xalloc_heap_alloc_block(cache, gfp, &flags);
+	block = xalloc_heap_alloc_block(cache, gfp, node, &flags);
 	heap = xalloc_this_heap(cache);
 	if (likely(block)) {
 		xalloc_count_alloc(cache);
 		if (!heap->busy)
-			heap_refill(cache, heap);
+			heap_refill(cache, heap,
+				    xalloc_page_of_block(cache, block));
 	} else {
 		xalloc_count_alloc_fail(cache);
 	}
@@ -321,7 +335,7 @@ void *xalloc_cache_alloc(struct xalloc_cache *cache, gfp_t gfp)
 		xalloc_count_alloc(cache);
 		xalloc_block_clear_next(cache, obj);
 	} else {
-		obj = alloc_slow(cache, gfp);
+		obj = alloc_slow(cache, gfp, NUMA_NO_NODE);
 	}
 	xalloc_cpu_exit();
 	if (likely(obj))
@@ -344,114 +358,6 @@ void *xalloc_cache_zalloc(struct xalloc_cache *cache, gfp_t gfp)
 	return xalloc_cache_alloc(cache, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(xalloc_cache_zalloc);
-
-/*
- * A block of this CPU's pages on @node, without taking a page, into
- * *@pagep. Pages with nothing to give are flagged full, as
- * heap_alloc_from_pages() does, so that they are not walked again.
- */
-static void *heap_alloc_on_node(struct xalloc_heap *heap, int node,
-				struct xalloc_page **pagep)
-{
-	struct xalloc_page *page, *next;
-	void *block;
-
-	list_for_each_entry_safe(page, next, &heap->pages, link) {
-		if (xalloc_segment_of(page)->node != node)
-			continue;
-		block = xalloc_page_try_alloc(page);
-		if (!block) {
-			if (xalloc_page_try_mark_full(page)) {
-				xalloc_heap_page_to_full(heap, page);
-				continue;
-			}
-			block = xalloc_page_try_alloc(page);
-		}
-		if (block) {
-			*pagep = page;
-			return block;
-		}
-	}
-	return NULL;
-}
-
-/*
- * Fill the object array from @page, a page on the node just asked for,
- * so that the next allocations on that node take the fast path.
- */
-static void heap_refill_from(struct xalloc_cache *cache,
-			     struct xalloc_heap *heap, struct xalloc_page *page)
-{
-	void *block;
-
-	while (heap->nr_cached < cache->cached_batch) {
-		block = page_pop_own(cache, page);
-		if (!block)
-			break;
-		xalloc_block_mark_cached(cache, page, block);
-		heap->cached[heap->nr_cached++] = block;
-	}
-}
-
-/*
- * The slow path of an allocation on @node when the object array's top
- * block is not on it: a page of the heap on @node (after taking back the
- * pages remote frees made usable, and abandoned ones), a page from
- * @node's pool, or a segment mapped there. A page taken for it joins the
- * heap at the tail of its page list, so that the allocations that follow
- * go on using this CPU's node's pages first.
- */
-static noinline void *alloc_node_slow(struct xalloc_cache *cache, gfp_t gfp,
-				      int node)
-{
-	struct xalloc_page *page = NULL;
-	struct xalloc_heap *heap;
-	unsigned long flags;
-	void *block;
-
-	xalloc_os_check_account(gfp);
-	xalloc_heap_lock(cache, flags);
-	for (;;) {
-		heap = xalloc_this_heap(cache);
-		xalloc_heap_take_unfull(heap);
-		xalloc_heap_adopt(cache, heap);
-		block = heap_alloc_on_node(heap, node, &page);
-		if (block)
-			break;
-		page = xalloc_segment_take_page(cache, node);
-		if (page) {
-			block = heap_alloc_from_added_page(cache, heap, page);
-			break;
-		}
-		if (!xalloc_os_may_sleep(gfp)) {
-			xalloc_segment_request_refill();
-			break;
-		}
-		xalloc_heap_unlock(cache, flags);
-		xalloc_cpu_exit();
-		page = xalloc_segment_grow(cache, node, gfp);
-		if (!page && xalloc_os_must_not_fail(gfp))
-			xalloc_os_cond_resched();
-		xalloc_cpu_enter();
-		xalloc_heap_lock(cache, flags);
-		heap = xalloc_this_heap(cache);
-		if (page) {
-			block = heap_alloc_from_added_page(cache, heap, page);
-			break;
-		}
-		if (!xalloc_os_must_not_fail(gfp))
-			break;
-	}
-	if (likely(block)) {
-		xalloc_count_alloc(cache);
-		if (!heap->busy)
-			heap_refill_from(cache, heap, page);
-	} else {
-		xalloc_count_alloc_fail(cache);
-	}
-	xalloc_heap_unlock(cache, flags);
-	return block;
-}
 
 /**
  * xalloc_cache_alloc_node() - allocate an object on a NUMA node
@@ -491,7 +397,7 @@ void *xalloc_cache_alloc_node(struct xalloc_cache *cache, gfp_t gfp,
 		xalloc_count_alloc(cache);
 		xalloc_block_clear_next(cache, obj);
 	} else {
-		obj = alloc_node_slow(cache, gfp, node);
+		obj = alloc_slow(cache, gfp, node);
 	}
 	xalloc_cpu_exit();
 	if (likely(obj))
@@ -543,7 +449,8 @@ static size_t alloc_bulk_from_pages(struct xalloc_cache *cache, gfp_t gfp,
 		end = min_t(size_t, nr, i + xalloc_bulk_chunk(cache));
 		xalloc_heap_lock(cache, flags);
 		for (; i < end; i++) {
-			p[i] = xalloc_heap_alloc_block(cache, gfp, &flags);
+			p[i] = xalloc_heap_alloc_block(cache, gfp,
+						       NUMA_NO_NODE, &flags);
 			if (!p[i])
 				break;
 		}

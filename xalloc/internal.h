@@ -179,6 +179,20 @@ static inline unsigned long xalloc_block_index(const struct xalloc_page *page,
 	       XALLOC_RECIP_SHIFT;
 }
 
+/* The carved block of @page that @ptr falls in, or NULL if none. */
+static inline void *xalloc_page_block_holding(struct xalloc_page *page,
+					      const void *ptr)
+{
+	unsigned long index;
+
+	if (ptr < page->start)
+		return NULL;
+	index = xalloc_block_index(page, ptr);
+	if (index >= READ_ONCE(page->capacity))
+		return NULL;
+	return page->start + index * page->block_size;
+}
+
 /* The first block of the thread_free list in @word, or NULL. */
 static inline void *xalloc_tf_head(const struct xalloc_page *page,
 				   unsigned long word)
@@ -479,7 +493,7 @@ static inline size_t xalloc_bulk_chunk(const struct xalloc_cache *cache)
 }
 
 void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
-			      unsigned long *flags);
+			      int node, unsigned long *flags);
 
 /* cache.c */
 extern bool xalloc_debug_all;
