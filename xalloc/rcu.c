@@ -35,12 +35,6 @@ bool xalloc_rcu_frees_pending(void)
 	return xalloc_event_read_acquire(&rcu_pending);
 }
 
-/* The start of the block of @page that @ptr falls in. */
-static void *block_holding(struct xalloc_page *page, const void *ptr)
-{
-	return page->start + xalloc_block_index(page, ptr) * page->block_size;
-}
-
 static void free_rcu_callback(struct rcu_head *head)
 {
 	struct xalloc_cache *cache = NULL;
@@ -55,15 +49,15 @@ static void free_rcu_callback(struct rcu_head *head)
 	page = xalloc_page_lookup(head);
 	if (page) {
 		cache = READ_ONCE(page->cache);
-		obj = block_holding(page, head);
+		obj = xalloc_page_block_holding(page, head);
 	}
 	xalloc_cpu_exit();
-	if (cache) {
+	if (cache && obj) {
 		/* Not queued any more: the object may be queued again. */
 		WRITE_ONCE(head->func, NULL);
 		xalloc_cache_free(cache, obj);
 	} else {
-		/* Its page was given back: the free reports it. */
+		/* Its page was given back, or re-carved: the free reports it. */
 		xalloc_free(head);
 	}
 	xalloc_event_dec_release(&rcu_pending);

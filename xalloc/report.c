@@ -31,12 +31,14 @@ static void report_count(enum xalloc_report_kind kind,
 static void report_tracks(struct xalloc_cache *cache, struct xalloc_page *page,
 			  const void *obj)
 {
+	void *block;
+
 	if (!cache || !page || !obj || !(cache->flags & XALLOC_STORE_USER) ||
-	    READ_ONCE(page->cache) != cache || obj < page->start ||
-	    xalloc_block_index(page, obj) >= READ_ONCE(page->capacity))
+	    READ_ONCE(page->cache) != cache)
 		return;
-	xalloc_track_print(cache, page->start + xalloc_block_index(page, obj) *
-				  page->block_size);
+	block = xalloc_page_block_holding(page, obj);
+	if (block)
+		xalloc_track_print(cache, block);
 }
 
 /**

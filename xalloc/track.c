@@ -124,10 +124,8 @@ bool xalloc_obj_info(const void *ptr, struct xalloc_obj_info *info)
 	page = xalloc_page_lookup(ptr);
 	if (page)
 		cache = READ_ONCE(page->cache);
-	if (cache && ptr >= page->start &&
-	    xalloc_block_index(page, ptr) < READ_ONCE(page->capacity))
-		block = page->start +
-			xalloc_block_index(page, ptr) * page->block_size;
+	if (cache)
+		block = xalloc_page_block_holding(page, ptr);
 	if (block) {
 		strscpy(info->cache, cache->name, sizeof(info->cache));
 		info->object = block;
