@@ -124,6 +124,13 @@ static void huge_objects_take_a_segment(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, info.object, (void *)p);
 		KUNIT_EXPECT_STREQ(test, info.cache, "kmalloc-huge");
 		KUNIT_EXPECT_TRUE(test, info.allocated);
+		/* Its last byte, past the reach of a free's lookup. */
+		KUNIT_ASSERT_TRUE(test, xalloc_obj_info(p + sizes[i] - 1,
+							&info));
+		KUNIT_EXPECT_PTR_EQ(test, info.object, (void *)p);
+		/* Its guard page, maybe in the segment's first granule. */
+		KUNIT_EXPECT_FALSE(test, xalloc_obj_info(p + PAGE_ALIGN(sizes[i]),
+							 &info));
 		/* Refused: the inside of it, or another cache's free. */
 		xalloc_free(p + PAGE_SIZE);
 		KUNIT_EXPECT_EQ(test, huge_segments(), before + 1);
@@ -157,6 +164,44 @@ static void huge_objects_take_a_segment(struct kunit *test)
 	xalloc_free(q);
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, huge_segments(), before);
+}
+
+#define DIRTY_PAGES	96	/* more than the 65 pages of the object */
+
+/*
+ * Give this CPU's page lists pages full of 0xa5, then ask for a zeroed
+ * huge object, whose pages come from those lists.
+ */
+static long kzalloc_over_dirty_pages(void *unused)
+{
+	struct page *pages[DIRTY_PAGES];
+	unsigned int n;
+
+	for (n = 0; n < DIRTY_PAGES; n++) {
+		pages[n] = alloc_page(GFP_KERNEL);
+		if (!pages[n])
+			break;
+		memset(page_address(pages[n]), 0xa5, PAGE_SIZE);
+	}
+	while (n--)
+		__free_page(pages[n]);
+	return (long)xalloc_kzalloc(XALLOC_MAX_OBJECT_SIZE + 1, GFP_KERNEL);
+}
+
+/*
+ * Bug: a huge kzalloc was left unzeroed on a kernel booted with
+ * init_on_alloc=0 (the RT test kernel): the check for the pages' own
+ * zeroing took __GFP_ZERO for it. On kernels with init_on_alloc the pages
+ * come zeroed, and this passes either way.
+ */
+static void huge_kzalloc_zeroes_without_init_on_alloc(struct kunit *test)
+{
+	u8 *p = (void *)xt_run_on(raw_smp_processor_id(),
+				  kzalloc_over_dirty_pages, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, xalloc_ksize(p)));
+	xalloc_free(p);
 }
 
 /*
@@ -201,6 +246,7 @@ static struct kunit_case kmalloc_cases[] = {
 	KUNIT_CASE(edge_sizes),
 	KUNIT_CASE(krealloc_keeps_the_contents),
 	KUNIT_CASE(huge_objects_take_a_segment),
+	KUNIT_CASE(huge_kzalloc_zeroes_without_init_on_alloc),
 	{}
 };
 

@@ -104,6 +104,8 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, twice);
 	__xalloc_free_rcu(twice, twice + 8);
 	__xalloc_free_rcu(twice, twice + 8);
+	/* call_rcu() would refuse a misaligned head with a warning. */
+	__xalloc_free_rcu(obj, obj + 4);
 	rcu_barrier();
 
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 64UL);
@@ -112,7 +114,7 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 1UL);
 	KUNIT_EXPECT_EQ(test, st.frees, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 5ULL);
 	/* Free again, it may be queued again. */
 	twice = xalloc_cache_alloc(cache, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, twice);
@@ -120,10 +122,46 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	rcu_barrier();
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 1UL);
-	KUNIT_EXPECT_EQ(test, st.invalid_frees, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 5ULL);
 	xalloc_cache_free(cache, obj);
 	xalloc_free(tiny);
 	kfree(foreign);
+}
+
+static unsigned long huge_segments(void)
+{
+	struct xalloc_segment_stats st;
+
+	xalloc_segment_get_stats(&st);
+	return st.huge;
+}
+
+/*
+ * A huge object with its rcu_head at its end, past its segment's first
+ * granule and its largest size, where a lookup from the head does not
+ * reach: it stays readable until the grace period ends, and its segment
+ * goes back. A second free is refused.
+ */
+static void free_rcu_of_a_huge_object(struct kunit *test)
+{
+	unsigned long before = huge_segments();
+	struct rcu_head *head;
+	u8 *p;
+
+	p = xalloc_kmalloc(SZ_16M, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x3c, SZ_16M);
+	head = (void *)(p + SZ_16M - sizeof(*head));
+	rcu_read_lock();
+	__xalloc_free_rcu(p, head);
+	/* Still mapped for this reader. */
+	KUNIT_EXPECT_EQ(test, p[SZ_16M / 2], 0x3c);
+	KUNIT_EXPECT_EQ(test, p[0], 0x3c);
+	rcu_read_unlock();
+	__xalloc_free_rcu(p, head);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, huge_segments(), before);
+	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 0UL);
 }
 
 struct reader {
@@ -297,6 +335,7 @@ static void typesafe_pages_wait_for_a_grace_period(struct kunit *test)
 static struct kunit_case rcu_cases[] = {
 	KUNIT_CASE(free_rcu_waits_for_readers),
 	KUNIT_CASE(free_rcu_refuses_bad_input),
+	KUNIT_CASE(free_rcu_of_a_huge_object),
 	KUNIT_CASE(destroy_waits_for_rcu_frees),
 	KUNIT_CASE(typesafe_free_keeps_the_object),
 	KUNIT_CASE(typesafe_pages_wait_for_a_grace_period),

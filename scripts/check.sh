@@ -23,11 +23,12 @@ set -euo pipefail
 # and runs slower, so its stress is shorter; it boots with init_on_free
 # in place of init_on_alloc, so that the suites see objects zeroed when
 # they are freed, not when they are handed out. The third kernel is
-# PREEMPT_RT, where xalloc's locks sleep.
+# PREEMPT_RT, where xalloc's locks sleep; it boots with neither, so that
+# the zeroing the suites see under __GFP_ZERO is xalloc's own.
 kernels=(
 	"kasan 60 $top/scripts/kconfig/debug.config"
 	"kcsan 30 $top/scripts/kconfig/kcsan.config init_on_alloc=0 init_on_free=1"
-	"rt 30 $top/scripts/kconfig/rt.config"
+	"rt 30 $top/scripts/kconfig/rt.config init_on_alloc=0"
 )
 
 wanted=("$@")

@@ -68,8 +68,12 @@ void *xalloc_huge_alloc(size_t size, gfp_t gfp, int node)
 	}
 	if (!page)
 		return NULL;
-	/* The pages come zeroed under init_on_alloc. */
-	if (gfp & __GFP_ZERO && !xalloc_os_init_on_alloc(gfp))
+	/*
+	 * The pages come zeroed only under init_on_alloc: they are asked
+	 * for without __GFP_ZERO (see xalloc_os_segment_gfp()).
+	 */
+	if (gfp & __GFP_ZERO &&
+	    !xalloc_os_init_on_alloc(xalloc_os_segment_gfp(gfp)))
 		memset(page->start, 0, page->block_size);
 	return page->start;
 }

@@ -150,6 +150,8 @@ xalloc_page_lookup(const void *obj)
 			       READ_ONCE(segment->page_shift)];
 }
 
+struct xalloc_page *xalloc_page_lookup_far(const void *ptr);
+
 /**
  * xalloc_page_holds_block() - is @obj the start of a carved block of @page?
  * @page: a page in use
@@ -179,18 +181,24 @@ static inline unsigned long xalloc_block_index(const struct xalloc_page *page,
 	       XALLOC_RECIP_SHIFT;
 }
 
-/* The carved block of @page that @ptr falls in, or NULL if none. */
+/*
+ * The carved block of @page that @ptr falls in, or NULL if none. The last
+ * test is for a huge page, whose one block may end before its segment's
+ * alignment, with other vmalloc memory after it.
+ */
 static inline void *xalloc_page_block_holding(struct xalloc_page *page,
 					      const void *ptr)
 {
 	unsigned long index;
+	void *block;
 
 	if (ptr < page->start)
 		return NULL;
 	index = xalloc_block_index(page, ptr);
 	if (index >= READ_ONCE(page->capacity))
 		return NULL;
-	return page->start + index * page->block_size;
+	block = page->start + index * page->block_size;
+	return ptr - block < page->block_size ? block : NULL;
 }
 
 /* The first block of the thread_free list in @word, or NULL. */

@@ -76,6 +76,8 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 	if (!pages)
 		return NULL;
 	for (i = 0; i < n; i++) {
+		/* A huge segment is thousands of pages. */
+		cond_resched();
 		pages[i] = alloc_pages_node(node, gfp, 0);
 		if (!pages[i]) {
 			free_pages_array(pages, i);
@@ -122,7 +124,7 @@ void xalloc_os_unmap_segment(void *segment)
 unsigned long xalloc_os_segment_overhead(unsigned long size)
 {
 	unsigned long pages = size >> PAGE_SHIFT;
-	unsigned long span = ALIGN(size + PAGE_SIZE, size);
+	unsigned long span = ALIGN(size + PAGE_SIZE, roundup_pow_of_two(size));
 
 	return kmalloc_size_roundup(pages * sizeof(struct page *)) +
 	       kmalloc_size_roundup(sizeof(struct vm_struct)) +
@@ -152,7 +154,8 @@ int xalloc_os_stack_init(void)
  * xalloc_os_save_stack() - save the current stack, xalloc's frames left out
  * @caller: set to the first return address outside xalloc, 0 if none
  *
- * Any context but NMI: the depot is asked not to sleep.
+ * Any context but NMI: the depot is asked not to sleep (GFP_NOWAIT, as
+ * SLUB's set_track_prepare() asks).
  *
  * Return: the stack depot handle, or 0 without a depot or on failure.
  */

@@ -9,6 +9,9 @@
  * segment registry. So the head may be anywhere in the object, and nothing
  * has to encode its offset.
  *
+ * A huge object is freed at once: its segment is unmapped only a grace
+ * period after its free (see xalloc_segment_release_huge()).
+ *
  * Pending frees are counted, so that xalloc_cache_destroy() waits for
  * them (with rcu_barrier()) only when there are some. A second
  * xalloc_free_rcu() of an object still queued is refused (see
@@ -64,8 +67,9 @@ static void free_rcu_callback(struct rcu_head *head)
 }
 
 /*
- * Is @head inside the object @obj of @cache, on @page? Report it if not,
- * and leave the object allocated.
+ * Is @head inside the object @obj of @cache, on @page, and aligned as
+ * call_rcu() needs (it refuses a misaligned head with a warning, and the
+ * object would leak)? Report it if not, and leave the object allocated.
  */
 static bool head_fits(struct xalloc_cache *cache, struct xalloc_page *page,
 		      const void *obj, const struct rcu_head *head)
@@ -73,6 +77,11 @@ static bool head_fits(struct xalloc_cache *cache, struct xalloc_page *page,
 	unsigned long offset = (unsigned long)head - (unsigned long)obj;
 	unsigned int usable = xalloc_page_usable_size(cache, page);
 
+	if (!IS_ALIGNED((unsigned long)head, __alignof__(*head))) {
+		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
+			      "rcu_head %p is misaligned", head);
+		return false;
+	}
 	if (usable >= sizeof(*head) && offset <= usable - sizeof(*head))
 		return true;
 	xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
@@ -126,8 +135,17 @@ void __xalloc_free_rcu(void *obj, struct rcu_head *head)
 	} else if (xalloc_block_looks_free(cache, page, obj)) {
 		xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 			      "double free (by xalloc_free_rcu)");
-	} else if (head_fits(cache, page, obj, head) &&
-		   head_claim(cache, page, obj, head)) {
+	} else if (!head_fits(cache, page, obj, head)) {
+		/* Reported: left allocated. */
+	} else if (cache->flags & XALLOC_CACHE_HUGE) {
+		/*
+		 * Its segment is unmapped a grace period after the free
+		 * anyway: free it now, and leave @head alone. The callback
+		 * could not find an object whose head lies past its first
+		 * granule.
+		 */
+		xalloc_huge_free(page, obj);
+	} else if (head_claim(cache, page, obj, head)) {
 		xalloc_event_inc(&rcu_pending);
 		queue = true;
 	}

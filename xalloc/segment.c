@@ -796,6 +796,40 @@ struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
 	return page;
 }
 
+/**
+ * xalloc_page_lookup_far() - find the page a pointer falls in, anywhere
+ * @ptr: a pointer that may or may not come from xalloc
+ *
+ * As xalloc_page_lookup(), and also deep inside a huge object, past the
+ * first small-size granule of its segment, where a free never points: the
+ * segment starts at the boundary of the power of two it is aligned to,
+ * one of those above the small size, which are probed here in turn. For
+ * xalloc_obj_info(), off every fast path. Call it in a CPU section.
+ *
+ * Return: the page descriptor, or NULL. A huge page's block may end
+ * before its segment's span does: check with xalloc_page_block_holding().
+ */
+struct xalloc_page *xalloc_page_lookup_far(const void *ptr)
+{
+	unsigned long addr = (unsigned long)ptr, base;
+	struct xalloc_page *page = xalloc_page_lookup(ptr);
+	struct xalloc_segment *segment;
+	unsigned int shift;
+
+	for (shift = XALLOC_SEGMENT_MIN_SHIFT + 1; !page &&
+	     shift <= order_base_2(PAGE_SIZE + XALLOC_KMALLOC_MAX_SIZE);
+	     shift++) {
+		base = addr & ~(BIT(shift) - 1);
+		if (!xalloc_segment_starts_at(base))
+			continue;
+		segment = (void *)base;
+		if (segment->cookie == xalloc_segment_cookie(segment) &&
+		    READ_ONCE(segment->shift) == shift)
+			page = &segment->pages[0];
+	}
+	return page;
+}
+
 static void huge_unmap_fn(struct work_struct *work)
 {
 	struct xalloc_segment *segment, *next;
@@ -821,7 +855,8 @@ static void huge_gp_passed(struct rcu_head *head)
  * Callable from any context. The segment leaves the registry at once, so
  * that a later free of the object is refused without reading it, and is
  * unmapped by a worker a grace period later, when no free that looked it
- * up before can still be reading its header.
+ * up before can still be reading its header, and no RCU reader the
+ * object's memory (xalloc_free_rcu() relies on it).
  */
 void xalloc_segment_release_huge(struct xalloc_page *page)
 {

@@ -33,14 +33,23 @@ void xalloc_track_record(struct xalloc_cache *cache, void *block,
 	track->when = xalloc_os_now();
 }
 
+/*
+ * A copy of @track, which the object's next allocation or free may be
+ * rewriting on another CPU: each field is one aligned word, old or new,
+ * so the stack handle is always one the depot gave; fields of two events
+ * may mix, which a report can live with.
+ */
 static void info_track(struct xalloc_track_info *info,
 		       const struct xalloc_track *track)
 {
-	info->addr = track->addr;
-	info->stack = track->stack;
-	info->cpu = track->cpu;
-	info->pid = track->pid;
-	info->when = track->when;
+	/* Racy by design, as said above. */
+	struct xalloc_track copy = data_race(*track);
+
+	info->addr = copy.addr;
+	info->stack = copy.stack;
+	info->cpu = copy.cpu;
+	info->pid = copy.pid;
+	info->when = copy.when;
 }
 
 static void track_print(const struct xalloc_track_info *track,
@@ -121,7 +130,7 @@ bool xalloc_obj_info(const void *ptr, struct xalloc_obj_info *info)
 
 	memset(info, 0, sizeof(*info));
 	xalloc_cpu_enter();
-	page = xalloc_page_lookup(ptr);
+	page = xalloc_page_lookup_far(ptr);
 	if (page)
 		cache = READ_ONCE(page->cache);
 	if (cache)
