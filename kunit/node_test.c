@@ -109,6 +109,10 @@ static void alloc_node_refuses_bad_nodes(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, xalloc_cache_alloc_node(cache, GFP_KERNEL, -5));
 	KUNIT_EXPECT_NULL(test, xalloc_kmalloc_node(64, GFP_KERNEL,
 						    nr_node_ids + 1));
+	/* Above 256 KiB too (it read past the node mask). */
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc_node(SZ_1M, GFP_KERNEL,
+						    nr_node_ids));
+	KUNIT_EXPECT_NULL(test, xalloc_kmalloc_node(SZ_1M, GFP_KERNEL, -5));
 	obj = xalloc_cache_alloc_node(cache, GFP_KERNEL, NUMA_NO_NODE);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	xalloc_cache_free(cache, obj);
@@ -116,6 +120,64 @@ static void alloc_node_refuses_bad_nodes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.alloc_fails, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.allocs, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+}
+
+struct remote_run {
+	struct xalloc_cache *cache;
+	int node;
+	unsigned int remote;
+};
+
+/*
+ * With a page of this CPU's node in the heap and the object array empty,
+ * one allocation on run->node, then a batch of plain ones: count those of
+ * the batch that are not on this CPU's node.
+ */
+static long remote_then_plain(void *arg)
+{
+	struct remote_run *run = arg;
+	void *objs[16], *far;
+	unsigned int i;
+
+	objs[0] = xalloc_cache_alloc(run->cache, GFP_KERNEL);
+	xalloc_cache_free(run->cache, objs[0]);
+	xalloc_cache_collect(run->cache);
+	far = xalloc_cache_alloc_node(run->cache, GFP_KERNEL, run->node);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = xalloc_cache_alloc(run->cache, GFP_KERNEL);
+		if (!objs[i] || node_of(objs[i]) != numa_mem_id())
+			run->remote++;
+	}
+	if (!far || node_of(far) != run->node)
+		run->remote++;
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		xalloc_cache_free(run->cache, objs[i]);
+	xalloc_cache_free(run->cache, far);
+	return 0;
+}
+
+/*
+ * Bug: an allocation on another node refilled the CPU's object array from
+ * that node's page, and the plain allocations after it got remote memory.
+ */
+static void remote_alloc_leaves_the_array_local(struct kunit *test)
+{
+	struct remote_run run = {};
+	int cpu_node;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "one NUMA node with memory");
+	/* Each node's CPU has a heap of its own, its array empty. */
+	run.cache = xt_create(test, "xt_node_remote", 128, 0, 0, NULL);
+	for_each_node_state(cpu_node, N_CPU) {
+		run.node = next_node_in(cpu_node, node_states[N_MEMORY]);
+		run.remote = 0;
+		KUNIT_ASSERT_EQ(test, xt_run_on(cpumask_first(cpumask_of_node(cpu_node)),
+						remote_then_plain, &run), 0L);
+		KUNIT_EXPECT_EQ_MSG(test, run.remote, 0U,
+				    "node %d from a CPU of node %d", run.node,
+				    cpu_node);
+	}
 }
 
 /* Sum the segments of every node's pools. */
@@ -158,6 +220,7 @@ static void node_stats_add_up(struct kunit *test)
 static struct kunit_case node_cases[] = {
 	KUNIT_CASE(alloc_node_uses_the_node),
 	KUNIT_CASE(alloc_node_refuses_bad_nodes),
+	KUNIT_CASE(remote_alloc_leaves_the_array_local),
 	KUNIT_CASE(node_stats_add_up),
 	{}
 };

@@ -12,8 +12,8 @@
  *                           frees on local_free
  *         heap_alloc_from_pages()
  *                           full pages remote frees made usable again,
- *                           abandoned pages, then each page collected and
- *                           carved in turn
+ *                           abandoned pages, then each page collected
+ *                           and carved in turn, this CPU's node's first
  *         heap_alloc_fresh()  a page from a segment
  *         xalloc_segment_grow()  a new segment, if @gfp may sleep
  *       heap_refill()       the array from the block's page, for the next
@@ -23,7 +23,9 @@
  *                              one locked section
  *   xalloc_cache_alloc_node()  the array's top block if it is on the node,
  *                              else alloc_slow() on the node: the heap's
- *                              pages on it, a page or segment of it
+ *                              pages on it, a page or segment of it; the
+ *                              array is refilled only from this CPU's
+ *                              node
  *
  * The fast path pops blocks that frees pushed (free.c) or that the slow
  * path moved from the current page in a batch: mimalloc's fast path pops
@@ -51,8 +53,8 @@ static __always_inline void *page_pop_own(struct xalloc_cache *cache,
  * A block of one of the heap's pages, of @node unless that is
  * NUMA_NO_NODE, collecting and carving each page in turn. Pages with
  * nothing to give are flagged full, so that they are not walked again.
- * For an allocation on any node, the page that gives the block becomes
- * the current one.
+ * The page that gives the block becomes the current one, unless the walk
+ * is for a node other than this CPU's.
  */
 static void *heap_alloc_from_pages(struct xalloc_heap *heap, int node)
 {
@@ -73,7 +75,7 @@ static void *heap_alloc_from_pages(struct xalloc_heap *heap, int node)
 			block = xalloc_page_try_alloc(page);
 		}
 		if (block) {
-			if (node == NUMA_NO_NODE)
+			if (node == NUMA_NO_NODE || node == xalloc_this_node())
 				heap->current_page = page;
 			return block;
 		}
@@ -120,7 +122,10 @@ static void *heap_alloc_fresh(struct xalloc_cache *cache,
 
 /*
  * Everything short of mapping a segment: pages remote frees gave back,
- * abandoned pages, the heap's pages, a page from a segment.
+ * abandoned pages, the heap's pages, a page from a segment. An allocation
+ * on any node walks this CPU's node's pages before the others (taken for
+ * allocations on other nodes, or adopted), and those before a new page,
+ * as SLUB takes a remote partial slab before a new one.
  */
 static void *heap_alloc_nosleep(struct xalloc_cache *cache,
 				struct xalloc_heap *heap, int node)
@@ -129,7 +134,9 @@ static void *heap_alloc_nosleep(struct xalloc_cache *cache,
 
 	xalloc_heap_take_unfull(heap);
 	xalloc_heap_adopt(cache, heap);
-	block = heap_alloc_from_pages(heap, node);
+	block = heap_alloc_from_pages(heap, page_node(node));
+	if (!block && node == NUMA_NO_NODE)
+		block = heap_alloc_from_pages(heap, NUMA_NO_NODE);
 	return block ?: heap_alloc_fresh(cache, heap, node);
 }
 
@@ -212,6 +219,29 @@ static void heap_refill(struct xalloc_cache *cache, struct xalloc_heap *heap,
 	}
 }
 
+/* The NUMA node of the memory of @block, a block of @cache. */
+static __always_inline int block_node(const struct xalloc_cache *cache,
+				      const void *block)
+{
+	const struct xalloc_segment *segment;
+
+	segment = (void *)((unsigned long)block & cache->segment_mask);
+	return segment->node;
+}
+
+/*
+ * May the array be refilled from @block's page after an allocation on
+ * @node? Not from another node's page: the plain allocations that follow
+ * on this CPU take the array's blocks, and would get remote memory. So
+ * allocations on a remote node all take the slow path.
+ */
+static bool refill_node_ok(const struct xalloc_cache *cache,
+			   const void *block, int node)
+{
+	return node == NUMA_NO_NODE || block_node(cache, block) ==
+				       xalloc_this_node();
+}
+
 /*
  * The fast path found the array empty, claimed by the code this interrupt
  * interrupted, or (for an allocation on @node) with no block of @node on
@@ -232,7 +262,7 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	heap = xalloc_this_heap(cache);
 	if (likely(block)) {
 		xalloc_count_alloc(cache);
-		if (!heap->busy)
+		if (!heap->busy && refill_node_ok(cache, block, node))
 			heap_refill(cache, heap,
 				    xalloc_page_of_block(cache, block));
 	} else {
@@ -240,16 +270,6 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	}
 	xalloc_heap_unlock(cache, flags);
 	return block;
-}
-
-/* The NUMA node of the memory of @block, a block of @cache. */
-static __always_inline int block_node(const struct xalloc_cache *cache,
-				      const void *block)
-{
-	const struct xalloc_segment *segment;
-
-	segment = (void *)((unsigned long)block & cache->segment_mask);
-	return segment->node;
 }
 
 /*

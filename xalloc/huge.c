@@ -55,6 +55,11 @@ void *xalloc_huge_alloc(size_t size, gfp_t gfp, int node)
 					size, XALLOC_MAX_OBJECT_SIZE);
 		return NULL;
 	}
+	if (node != NUMA_NO_NODE && !xalloc_os_node_valid(node)) {
+		xalloc_warn_ratelimited("kmalloc of %zu bytes on node %d refused: no such node\n",
+					size, node);
+		return NULL;
+	}
 	xalloc_os_might_alloc(gfp);
 	xalloc_os_check_account(gfp);
 	if (node == NUMA_NO_NODE || !xalloc_os_node_has_memory(node))
