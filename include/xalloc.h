@@ -48,9 +48,27 @@ struct rcu_head;
  */
 #define XALLOC_STORE_USER	0x00000008UL
 
+/*
+ * Objects in the direct map, as slab objects are: the cache's segments are
+ * naturally aligned blocks of 512 KiB from the page allocator (order 7 on
+ * 4 KiB pages) rather than vmalloc space, so virt_to_page(), page_to_nid(),
+ * virt_to_phys() and a list_lru (inodes, dentries, shrinker-managed caches)
+ * work on its objects. Objects are at most XALLOC_DIRECT_MAP_MAX_SIZE.
+ * Where no such block can be had (fragmented memory, after the page
+ * allocator's compaction), an allocation that needs a new segment fails
+ * (NULL, counted in alloc_fails): a segment must be aligned to its size to
+ * be found from an object's address, so there is no smaller order to fall
+ * back to, and vmalloc memory would break the promise above.
+ */
+#define XALLOC_DIRECT_MAP	0x00000010UL
+
+/* Largest object size an XALLOC_DIRECT_MAP cache can hold. */
+#define XALLOC_DIRECT_MAP_MAX_SIZE	32768	/* 32 KiB */
+
 /* Every flag xalloc_cache_create() knows; other bits are rejected. */
 #define XALLOC_CACHE_FLAGS	(XALLOC_HWCACHE_ALIGN | XALLOC_DEBUG | \
-				 XALLOC_TYPESAFE_BY_RCU | XALLOC_STORE_USER)
+				 XALLOC_TYPESAFE_BY_RCU | XALLOC_STORE_USER | \
+				 XALLOC_DIRECT_MAP)
 
 /* Longest cache name, without the terminating NUL. */
 #define XALLOC_NAME_MAX		31

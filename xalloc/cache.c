@@ -52,6 +52,10 @@ static const char *cache_args_error(const char *name, unsigned int size,
 		return "align must be 0 or a power of two up to PAGE_SIZE";
 	if (flags & ~XALLOC_CACHE_FLAGS)
 		return "unknown flags";
+	/* Its blocks then fit the pages of a 512 KiB segment. */
+	if (flags & XALLOC_DIRECT_MAP && size > XALLOC_DIRECT_MAP_MAX_SIZE)
+		return "size of an XALLOC_DIRECT_MAP cache must be at most "
+		       __stringify(XALLOC_DIRECT_MAP_MAX_SIZE) " bytes";
 	return NULL;
 }
 
@@ -194,8 +198,9 @@ static void cache_set_hotplug(struct xalloc_cache *cache, bool on)
  * @size: object size, 1 to XALLOC_MAX_OBJECT_SIZE bytes
  * @align: 0, or the alignment of each object: a power of two up to
  *         PAGE_SIZE. Objects are always aligned to at least a pointer.
- * @flags: XALLOC_HWCACHE_ALIGN, XALLOC_DEBUG or both; other bits are
- *         refused
+ * @flags: any of XALLOC_HWCACHE_ALIGN, XALLOC_DEBUG,
+ *         XALLOC_TYPESAFE_BY_RCU, XALLOC_STORE_USER and XALLOC_DIRECT_MAP
+ *         (see include/xalloc.h); other bits are refused
  * @ctor: optional constructor, run once on each block when it is first
  *        carved, under the heap lock (interrupts disabled, but on
  *        PREEMPT_RT); it must not sleep. Objects must be freed in their

@@ -51,31 +51,52 @@ static inline unsigned long xalloc_segment_cookie(struct xalloc_segment *seg)
 
 /*
  * The segment registry: one bit per XALLOC_SEGMENT_MIN_SIZE granule of the
- * vmalloc range, set while a segment starting there is mapped, in chunks
- * of a page of bits allocated as segments first land in them. A pointer
- * is looked up here before anything at its address is read, so that a
- * stray pointer into other vmalloc or ioremap memory is never dereferenced
- * (an uncached read of a device register can have side effects). Bits are
- * set after the segment header is written and cleared before the segment
- * is unmapped, with a grace period in between: lookups run in a CPU
- * section (see xalloc_cpu_enter()).
+ * vmalloc range, and one per granule of the direct map (for
+ * XALLOC_DIRECT_MAP caches), set while a segment starting there is
+ * mapped, in chunks of a page of bits allocated as segments first land in
+ * them. A pointer is looked up here before anything at its address is
+ * read, so that a stray pointer into other vmalloc, ioremap or direct-map
+ * memory is never dereferenced (an uncached read of a device register can
+ * have side effects; a direct-map page may be unmapped). Bits are set
+ * after the segment header is written and cleared before the segment is
+ * unmapped, with a grace period in between: lookups run in a CPU section
+ * (see xalloc_cpu_enter()).
  */
 #define XALLOC_REGISTRY_CHUNK_BITS	(PAGE_SIZE * BITS_PER_BYTE)
 
-extern unsigned long **xalloc_registry;
-extern unsigned long xalloc_registry_slots;
+/**
+ * struct xalloc_registry - the segment bits of one address range
+ * @chunks: chunk pointers, NULL until a segment lands in the chunk
+ * @base: the range's first address
+ * @slots: granules in the range
+ */
+struct xalloc_registry {
+	unsigned long **chunks;
+	unsigned long base;
+	unsigned long slots;
+};
+
+extern struct xalloc_registry xalloc_vmalloc_registry;
+extern struct xalloc_registry xalloc_direct_registry;
 
 /* Does a mapped segment start at @addr, a multiple of the granule? */
 static __always_inline bool xalloc_segment_starts_at(unsigned long addr)
 {
-	unsigned long slot = (addr - VMALLOC_START) >>
-			     XALLOC_SEGMENT_MIN_SHIFT;
+	const struct xalloc_registry *reg = &xalloc_vmalloc_registry;
+	unsigned long slot = (addr - reg->base) >> XALLOC_SEGMENT_MIN_SHIFT;
 	unsigned long *chunk;
 
-	/* Below VMALLOC_START, the subtraction wraps past the last slot. */
-	if (slot >= xalloc_registry_slots)
-		return false;
-	chunk = READ_ONCE(xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS]);
+	/*
+	 * Below the range the subtraction wraps past the last slot. Only an
+	 * address outside the vmalloc range pays for the second range.
+	 */
+	if (unlikely(slot >= reg->slots)) {
+		reg = &xalloc_direct_registry;
+		slot = (addr - reg->base) >> XALLOC_SEGMENT_MIN_SHIFT;
+		if (slot >= reg->slots)
+			return false;
+	}
+	chunk = READ_ONCE(reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS]);
 	return chunk && test_bit_acquire(slot % XALLOC_REGISTRY_CHUNK_BITS,
 					 chunk);
 }

@@ -99,14 +99,44 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 }
 
 /**
+ * xalloc_os_map_direct_segment() - a segment in the direct map
+ * @size: a power of two, at least PAGE_SIZE
+ * @node: NUMA node for its memory
+ * @gfp: flags for the page allocation; must allow blocking
+ *
+ * One block of the page allocator, naturally aligned to its order
+ * physically and so virtually (the direct map starts on a boundary of the
+ * largest page table level), compound, as kmalloc_large() asks for. No
+ * __GFP_NOFAIL, which the page allocator refuses above order 1 (the
+ * caller retries instead).
+ *
+ * Return: the segment, or NULL when no free block of the order can be
+ * had.
+ */
+void *xalloc_os_map_direct_segment(unsigned long size, int node, gfp_t gfp)
+{
+	struct page *page;
+
+	if (xalloc_os_should_fail(XALLOC_FAULT_SEGMENT, size))
+		return NULL;
+	page = alloc_pages_node(node, (gfp & ~__GFP_NOFAIL) | __GFP_COMP,
+				get_order(size));
+	return page ? page_address(page) : NULL;
+}
+
+/**
  * xalloc_os_unmap_segment() - unmap a segment and free its pages
- * @segment: from xalloc_os_map_segment()
+ * @segment: from xalloc_os_map_segment() or xalloc_os_map_direct_segment()
+ * @size: its size, as mapped
  *
  * Context: process context; may sleep.
  */
-void xalloc_os_unmap_segment(void *segment)
+void xalloc_os_unmap_segment(void *segment, unsigned long size)
 {
-	vfree(segment);
+	if (is_vmalloc_addr(segment))
+		vfree(segment);
+	else
+		__free_pages(virt_to_page(segment), get_order(size));
 }
 
 /**

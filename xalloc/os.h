@@ -75,7 +75,8 @@
  * only get here with a gfp that allows blocking.
  */
 void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp);
-void xalloc_os_unmap_segment(void *segment);
+void *xalloc_os_map_direct_segment(unsigned long size, int node, gfp_t gfp);
+void xalloc_os_unmap_segment(void *segment, unsigned long size);
 unsigned long xalloc_os_segment_overhead(unsigned long size);
 
 static inline bool xalloc_os_may_sleep(gfp_t gfp)

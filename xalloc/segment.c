@@ -41,8 +41,8 @@ unsigned int xalloc_reserve_segments = 1;
 unsigned int xalloc_give_back_ms = 1000;
 
 unsigned long xalloc_segment_secret __read_mostly;
-unsigned long **xalloc_registry __read_mostly;
-unsigned long xalloc_registry_slots __read_mostly;
+struct xalloc_registry xalloc_vmalloc_registry __read_mostly;
+struct xalloc_registry xalloc_direct_registry __read_mostly;
 static atomic_long_t registry_chunks;
 static atomic_long_t nr_maps, nr_inline_maps;
 /* Huge segments mapped, the bytes they span, the bytes they hold. */
@@ -71,6 +71,7 @@ static struct work_struct huge_unmap_work;
  * @free_pages: free pages of the segments on @partial and @full
  * @shift: log2 of the size of its segments
  * @node: NUMA node of its segments
+ * @direct: its segments are in the direct map (XALLOC_DIRECT_MAP caches)
  * @active: a bit per page kind that has asked it for a page: keep a
  *          reserve for those kinds
  * @lent: a bit per page kind it has lent a page to
@@ -94,6 +95,7 @@ struct xalloc_pool {
 	unsigned long free_pages;
 	unsigned int shift;
 	int node;
+	bool direct;
 	unsigned int active;
 	unsigned int lent;
 	bool refill;
@@ -105,7 +107,17 @@ struct xalloc_pool {
 	struct rcu_head gp_kick;
 };
 
-#define XALLOC_POOL_SIZES	2	/* 512 KiB and 4 MiB segments */
+/*
+ * Pools per node: 512 KiB and 4 MiB segments of vmalloc space, and 512 KiB
+ * segments in the direct map for XALLOC_DIRECT_MAP caches, whose pages
+ * are kept apart so that no other cache takes them.
+ */
+enum xalloc_pool_type {
+	XALLOC_POOL_SMALL,
+	XALLOC_POOL_LARGE,
+	XALLOC_POOL_DIRECT,
+	XALLOC_POOL_TYPES,
+};
 
 static struct xalloc_pool *pools;
 static unsigned int nr_pools;
@@ -116,10 +128,15 @@ static struct delayed_work give_back_work;	/* unmap aged empty segments */
 static struct work_struct reclaim_work;
 static unsigned long reclaim_last;	/* jiffies at the last reclaim */
 
-static struct xalloc_pool *pool_of(int node, enum xalloc_page_kind kind)
+static struct xalloc_pool *pool_of(int node, const struct xalloc_cache *cache)
 {
-	return &pools[node * XALLOC_POOL_SIZES +
-		      (kind == XALLOC_PAGE_LARGE)];
+	enum xalloc_pool_type type = XALLOC_POOL_SMALL;
+
+	if (cache->flags & XALLOC_DIRECT_MAP)
+		type = XALLOC_POOL_DIRECT;
+	else if (cache->kind == XALLOC_PAGE_LARGE)
+		type = XALLOC_POOL_LARGE;
+	return &pools[node * XALLOC_POOL_TYPES + type];
 }
 
 /* Pages of @kind a segment of @pool holds. */
@@ -129,54 +146,96 @@ static unsigned int pool_pages_per_segment(struct xalloc_pool *pool,
 	return BIT(pool->shift - xalloc_kind_page_shift(kind));
 }
 
-static int registry_init(void)
+static int registry_init_range(struct xalloc_registry *reg,
+			       unsigned long start, unsigned long end)
 {
-	unsigned long chunks;
+	reg->base = start;
+	reg->slots = DIV_ROUND_UP(end - start, XALLOC_SEGMENT_MIN_SIZE);
+	reg->chunks = kvcalloc(DIV_ROUND_UP(reg->slots,
+					    XALLOC_REGISTRY_CHUNK_BITS),
+			       sizeof(*reg->chunks), GFP_KERNEL);
+	return reg->chunks ? 0 : -ENOMEM;
+}
 
-	xalloc_registry_slots = (VMALLOC_END - VMALLOC_START) >>
-				XALLOC_SEGMENT_MIN_SHIFT;
-	chunks = DIV_ROUND_UP(xalloc_registry_slots,
-			      XALLOC_REGISTRY_CHUNK_BITS);
-	xalloc_registry = kvcalloc(chunks, sizeof(*xalloc_registry),
-				   GFP_KERNEL);
-	return xalloc_registry ? 0 : -ENOMEM;
+static void registry_exit_range(struct xalloc_registry *reg)
+{
+	unsigned long i;
+
+	if (!reg->chunks)
+		return;
+	for (i = 0; i * XALLOC_REGISTRY_CHUNK_BITS < reg->slots; i++)
+		kfree(reg->chunks[i]);
+	kvfree(reg->chunks);
+	reg->chunks = NULL;
 }
 
 static void registry_exit(void)
 {
-	unsigned long i;
-
-	for (i = 0; i * XALLOC_REGISTRY_CHUNK_BITS < xalloc_registry_slots;
-	     i++)
-		kfree(xalloc_registry[i]);
-	kvfree(xalloc_registry);
+	registry_exit_range(&xalloc_vmalloc_registry);
+	registry_exit_range(&xalloc_direct_registry);
 }
 
-/* Bytes the registry holds: its chunk array and its chunks. */
+/*
+ * The direct map's range is the memory present at load: a direct-map
+ * segment on memory hot-added above it cannot be registered, and its
+ * mapping fails.
+ */
+static int registry_init(void)
+{
+	if (registry_init_range(&xalloc_vmalloc_registry, VMALLOC_START,
+				VMALLOC_END) ||
+	    registry_init_range(&xalloc_direct_registry, PAGE_OFFSET,
+				(unsigned long)high_memory)) {
+		registry_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Bytes the registries hold: their chunk arrays and their chunks. */
 static unsigned long registry_bytes(void)
 {
-	unsigned long array = DIV_ROUND_UP(xalloc_registry_slots,
-					   XALLOC_REGISTRY_CHUNK_BITS) *
-			      sizeof(*xalloc_registry);
+	unsigned long bytes = atomic_long_read(&registry_chunks) * PAGE_SIZE;
+	struct xalloc_registry *regs[] = {
+		&xalloc_vmalloc_registry, &xalloc_direct_registry,
+	};
+	unsigned int i;
 
-	return PAGE_ALIGN(array) + atomic_long_read(&registry_chunks) * PAGE_SIZE;
+	for (i = 0; i < ARRAY_SIZE(regs); i++)
+		bytes += PAGE_ALIGN(DIV_ROUND_UP(regs[i]->slots,
+						 XALLOC_REGISTRY_CHUNK_BITS) *
+				    sizeof(*regs[i]->chunks));
+	return bytes;
 }
 
-static unsigned long registry_slot(struct xalloc_segment *segment)
+/* The registry of @segment's range, and its slot there in @slot. */
+static struct xalloc_registry *registry_of(struct xalloc_segment *segment,
+					   unsigned long *slot)
 {
-	return ((unsigned long)segment - VMALLOC_START) >>
-	       XALLOC_SEGMENT_MIN_SHIFT;
+	struct xalloc_registry *reg = is_vmalloc_addr(segment) ?
+				      &xalloc_vmalloc_registry :
+				      &xalloc_direct_registry;
+
+	*slot = ((unsigned long)segment - reg->base) >>
+		XALLOC_SEGMENT_MIN_SHIFT;
+	return reg;
 }
 
-/* Enter a segment whose header is written; false when out of memory. */
+/*
+ * Enter a segment whose header is written; false when out of memory, or
+ * for a direct-map segment above the range known at load.
+ */
 static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
 {
-	unsigned long slot = registry_slot(segment);
+	unsigned long slot;
+	struct xalloc_registry *reg = registry_of(segment, &slot);
 	unsigned long **chunkp, *chunk;
 
-	if (WARN_ON_ONCE(slot >= xalloc_registry_slots))
+	if (slot >= reg->slots) {
+		WARN_ON_ONCE(reg == &xalloc_vmalloc_registry);
 		return false;
-	chunkp = &xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS];
+	}
+	chunkp = &reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS];
 	if (!READ_ONCE(*chunkp)) {
 		if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, PAGE_SIZE))
 			return false;
@@ -197,10 +256,11 @@ static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
 
 static void registry_remove(struct xalloc_segment *segment)
 {
-	unsigned long slot = registry_slot(segment);
+	unsigned long slot;
+	struct xalloc_registry *reg = registry_of(segment, &slot);
 
 	clear_bit(slot % XALLOC_REGISTRY_CHUNK_BITS,
-		  xalloc_registry[slot / XALLOC_REGISTRY_CHUNK_BITS]);
+		  reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS]);
 }
 
 void *xalloc_page_base(struct xalloc_page *page)
@@ -266,6 +326,11 @@ static void segment_init(struct xalloc_segment *segment,
 	segment_format(segment, kind);
 }
 
+static void segment_unmap(struct xalloc_segment *segment)
+{
+	xalloc_os_unmap_segment(segment, BIT(segment->shift));
+}
+
 /* Map and register a segment for @pool; not in the pool yet. May sleep. */
 static struct xalloc_segment *segment_map(struct xalloc_pool *pool,
 					  enum xalloc_page_kind kind,
@@ -273,13 +338,18 @@ static struct xalloc_segment *segment_map(struct xalloc_pool *pool,
 {
 	struct xalloc_segment *segment;
 
-	segment = xalloc_os_map_segment(BIT(pool->shift), pool->node,
-					xalloc_os_segment_gfp(gfp));
+	if (pool->direct)
+		segment = xalloc_os_map_direct_segment(BIT(pool->shift),
+						       pool->node,
+						       xalloc_os_segment_gfp(gfp));
+	else
+		segment = xalloc_os_map_segment(BIT(pool->shift), pool->node,
+						xalloc_os_segment_gfp(gfp));
 	if (!segment)
 		return NULL;
 	segment_init(segment, pool, kind);
 	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
-		xalloc_os_unmap_segment(segment);
+		segment_unmap(segment);
 		return NULL;
 	}
 	atomic_long_inc(&nr_maps);
@@ -411,7 +481,7 @@ static bool pool_demand_grows(struct xalloc_pool *pool)
 struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 					int node, gfp_t gfp)
 {
-	struct xalloc_pool *pool = pool_of(node, cache->kind);
+	struct xalloc_pool *pool = pool_of(node, cache);
 	struct xalloc_segment *segment;
 	unsigned long flags;
 	bool grew = false;
@@ -528,7 +598,7 @@ static struct xalloc_page *pool_pick_page(struct xalloc_pool *pool,
 struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 					     int node)
 {
-	struct xalloc_pool *pool = pool_of(node, cache->kind);
+	struct xalloc_pool *pool = pool_of(node, cache);
 	struct xalloc_page *page;
 	unsigned long flags;
 	bool refill = false;
@@ -724,7 +794,7 @@ static void unmap_detached(struct list_head *list)
 	xalloc_os_wait_frees();
 	list_for_each_entry_safe(segment, next, list, link) {
 		list_del(&segment->link);
-		xalloc_os_unmap_segment(segment);
+		segment_unmap(segment);
 	}
 }
 
@@ -786,7 +856,7 @@ struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
 	page->capacity = 1;
 	page->used = 1;
 	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
-		xalloc_os_unmap_segment(segment);
+		xalloc_os_unmap_segment(segment, size);
 		return NULL;
 	}
 	atomic_long_inc(&nr_maps);
@@ -835,8 +905,9 @@ static void huge_unmap_fn(struct work_struct *work)
 	struct xalloc_segment *segment, *next;
 	struct llist_node *list = llist_del_all(&huge_unmaps);
 
+	/* vfree() needs no size. */
 	llist_for_each_entry_safe(segment, next, list, unmap)
-		xalloc_os_unmap_segment(segment);
+		xalloc_os_unmap_segment(segment, 0);
 }
 
 static void huge_gp_passed(struct rcu_head *head)
@@ -1163,8 +1234,8 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
 	unsigned long flags, count = 0;
 	int node;
 
-	for (node = 0; node < nr_pools / XALLOC_POOL_SIZES; node++) {
-		pool = pool_of(node, cache->kind);
+	for (node = 0; node < nr_pools / XALLOC_POOL_TYPES; node++) {
+		pool = pool_of(node, cache);
 		spin_lock_irqsave(&pool->lock, flags);
 		list_for_each_entry(segment, &pool->partial, link)
 			count += segment_holds_cache(segment, cache);
@@ -1192,8 +1263,11 @@ static void pools_stats(int node, struct xalloc_segment_stats *stats)
 		stats->ready += (pools[i].free_pages <<
 				 xalloc_kind_page_shift(XALLOC_PAGE_SMALL)) +
 				(pools[i].nr_empty << pools[i].shift);
-		stats->held += bytes + pools[i].nr_segments *
-			       xalloc_os_segment_overhead(BIT(pools[i].shift));
+		stats->held += bytes;
+		/* A direct-map segment costs nothing beyond its pages. */
+		if (!pools[i].direct)
+			stats->held += pools[i].nr_segments *
+				xalloc_os_segment_overhead(BIT(pools[i].shift));
 		spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
 	stats->maps = atomic_long_read(&nr_maps);
@@ -1245,7 +1319,7 @@ int xalloc_segments_init(void)
 	xalloc_segment_secret = xalloc_os_random_long();
 	if (registry_init())
 		return -ENOMEM;
-	nr_pools = nr_node_ids * XALLOC_POOL_SIZES;
+	nr_pools = nr_node_ids * XALLOC_POOL_TYPES;
 	pools = kcalloc(nr_pools, sizeof(*pools), GFP_KERNEL);
 	if (!pools) {
 		registry_exit();
@@ -1258,9 +1332,11 @@ int xalloc_segments_init(void)
 		INIT_LIST_HEAD(&pool->partial);
 		INIT_LIST_HEAD(&pool->empty);
 		INIT_LIST_HEAD(&pool->full);
-		pool->node = i / XALLOC_POOL_SIZES;
-		pool->shift = i % XALLOC_POOL_SIZES ? XALLOC_SEGMENT_MAX_SHIFT :
-						      XALLOC_SEGMENT_MIN_SHIFT;
+		pool->node = i / XALLOC_POOL_TYPES;
+		pool->direct = i % XALLOC_POOL_TYPES == XALLOC_POOL_DIRECT;
+		pool->shift = i % XALLOC_POOL_TYPES == XALLOC_POOL_LARGE ?
+			      XALLOC_SEGMENT_MAX_SHIFT :
+			      XALLOC_SEGMENT_MIN_SHIFT;
 		pool->demand = 1;
 	}
 	INIT_WORK(&refill_work, refill_pools);
@@ -1282,7 +1358,7 @@ static void unmap_list(struct list_head *list)
 
 	list_for_each_entry_safe(segment, next, list, link) {
 		list_del(&segment->link);
-		xalloc_os_unmap_segment(segment);
+		segment_unmap(segment);
 	}
 }
 

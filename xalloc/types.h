@@ -84,6 +84,10 @@ enum xalloc_page_kind {
 	ALIGN(XALLOC_MAX_OBJECT_SIZE + 2 * sizeof(void *) + \
 	      XALLOC_TRACKS_SIZE, PAGE_SIZE)
 static_assert(XALLOC_MAX_BLOCK_SIZE <= (1 << 19));
+/* The blocks of an XALLOC_DIRECT_MAP cache fit a 512 KiB segment's pages. */
+static_assert(ALIGN(XALLOC_DIRECT_MAP_MAX_SIZE + 2 * sizeof(void *) +
+		    XALLOC_TRACKS_SIZE, PAGE_SIZE) * XALLOC_MIN_BLOCKS_PER_PAGE <=
+	      XALLOC_SEGMENT_MIN_SIZE);
 static_assert(XALLOC_SEGMENT_MAX_SHIFT + 19 <= XALLOC_RECIP_SHIFT);
 static_assert(XALLOC_SEGMENT_MAX_SHIFT + XALLOC_RECIP_SHIFT - 3 < 64);
 
