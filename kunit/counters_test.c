@@ -284,7 +284,7 @@ struct corrupt_ctx {
 	unsigned long saved;
 };
 
-static long corrupt_on_cpu(void *arg)
+static __no_sanitize_address long corrupt_on_cpu(void *arg)
 {
 	struct corrupt_ctx *ctx = arg;
 
@@ -301,7 +301,7 @@ static long corrupt_on_cpu(void *arg)
 }
 
 /* validate finds a corrupted free list; a sound cache validates clean. */
-static void validate_catches_a_corrupted_list(struct kunit *test)
+static __no_sanitize_address void validate_catches_a_corrupted_list(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_validate", 64, 0, 0,
 					       NULL);

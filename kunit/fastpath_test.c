@@ -149,7 +149,7 @@ static long alloc_two_free_one_on(void *arg)
  * A write into a block while the array holds it is found when the array
  * goes back to the pages: the block's free pointer is its mark.
  */
-static void write_into_the_array_is_found(struct kunit *test)
+static __no_sanitize_address void write_into_the_array_is_found(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_arrayuaf", 64, 0, 0,
 					       NULL);
@@ -177,7 +177,7 @@ struct written_ctx {
 	void *again;
 };
 
-static long write_then_alloc_on(void *arg)
+static __no_sanitize_address long write_then_alloc_on(void *arg)
 {
 	struct written_ctx *ctx = arg;
 	long ret = alloc_two_free_one_on(&ctx->uaf);
@@ -225,7 +225,7 @@ struct twice_ctx {
 };
 
 /* Free obj, write into it, free it again: it sits twice in the array. */
-static long write_free_again_on(void *arg)
+static __no_sanitize_address long write_free_again_on(void *arg)
 {
 	struct uaf_ctx *ctx = arg;
 	long ret = alloc_two_free_one_on(ctx);
@@ -238,7 +238,7 @@ static long write_free_again_on(void *arg)
 	return 0;
 }
 
-static long write_free_again_then_alloc_on(void *arg)
+static __no_sanitize_address long write_free_again_then_alloc_on(void *arg)
 {
 	struct twice_ctx *ctx = arg;
 	long ret = write_free_again_on(&ctx->uaf);

@@ -157,7 +157,7 @@ static void end_search(struct kunit *test, struct hctx *ctx)
 }
 
 /* A free block's pointer is neither the next block nor NULL as stored. */
-static void free_pointers_are_encoded(struct kunit *test)
+static __no_sanitize_address void free_pointers_are_encoded(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_encoded", 64, 0, 0,
 					       NULL);
@@ -178,7 +178,7 @@ static void free_pointers_are_encoded(struct kunit *test)
 }
 
 /* Overwrite the free pointer of obj with a target. */
-static void forge_pointer(struct hctx *ctx)
+static __no_sanitize_address void forge_pointer(struct hctx *ctx)
 {
 	*free_word(ctx->cache, ctx->obj) = (unsigned long)ctx->target;
 }
@@ -274,7 +274,7 @@ static void remote_double_free_is_refused(struct kunit *test)
 }
 
 /* A write one byte past the object lands in the red zone. */
-static void debug_red_zone_catches_an_overrun(struct kunit *test)
+static __no_sanitize_address void debug_red_zone_catches_an_overrun(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_redzone", 60, 0,
 					       XALLOC_DEBUG, NULL);
@@ -295,7 +295,7 @@ static void debug_red_zone_catches_an_overrun(struct kunit *test)
 	expect_sound(test, cache, 0);
 }
 
-static void write_after_free(struct hctx *ctx)
+static __no_sanitize_address void write_after_free(struct hctx *ctx)
 {
 	((u8 *)ctx->obj)[10] = 0x42;
 }
@@ -315,7 +315,7 @@ static void debug_poison_catches_a_write_after_free(struct kunit *test)
 	end_search(test, ctx);
 }
 
-static void hide_pointer_then_free_again(struct hctx *ctx)
+static __no_sanitize_address void hide_pointer_then_free_again(struct hctx *ctx)
 {
 	unsigned long *word = free_word(ctx->cache, ctx->obj);
 

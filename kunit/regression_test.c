@@ -323,7 +323,7 @@ static long alloc_two_free_one(struct freed_ctx *ctx)
 	return 0;
 }
 
-static long write_after_free_on_cpu(void *arg)
+static __no_sanitize_address long write_after_free_on_cpu(void *arg)
 {
 	struct freed_ctx *ctx = arg;
 	long ret = alloc_two_free_one(ctx);
@@ -363,7 +363,7 @@ static void validate_finds_write_after_free(struct kunit *test)
 	xalloc_cache_free(cache, ctx.keep);
 }
 
-static long break_pointer_on_cpu(void *arg)
+static __no_sanitize_address long break_pointer_on_cpu(void *arg)
 {
 	struct freed_ctx *ctx = arg;
 	long ret = alloc_two_free_one(ctx);
@@ -379,7 +379,7 @@ static long break_pointer_on_cpu(void *arg)
  * Bug: validate reported a broken free list but did not count it in
  * corruptions.
  */
-static void validate_counts_broken_free_pointers(struct kunit *test)
+static __no_sanitize_address void validate_counts_broken_free_pointers(struct kunit *test)
 {
 	struct xalloc_cache *cache = xt_create(test, "t_validate_count", 64, 0,
 					       0, NULL);

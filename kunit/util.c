@@ -4,6 +4,7 @@
  */
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/kasan.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -147,6 +148,39 @@ unsigned int xt_fail_nth_left(void)
 	return 0;
 }
 #endif
+
+/*
+ * Does @p hold @n bytes of @value? Unchecked by KASAN: for the bytes past
+ * an object that xalloc itself is tested to have zeroed.
+ */
+__no_sanitize_address bool xt_bytes_are(const void *p, u8 value, size_t n)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != value)
+			return false;
+	return true;
+}
+
+/*
+ * Would generic KASAN report a one-byte access at @p? Its check, read
+ * from the shadow: a shadow byte of 0 opens the whole 8-byte granule, one
+ * of 1 to 7 its first bytes, a negative one (a poison value) none. Always
+ * false without generic KASAN.
+ */
+__no_sanitize_address bool xt_kasan_poisoned(const void *p)
+{
+#ifdef CONFIG_KASAN_GENERIC
+	s8 shadow = *(s8 *)kasan_mem_to_shadow(p);
+	long offset = (unsigned long)p & ((1UL << KASAN_SHADOW_SCALE_SHIFT) - 1);
+
+	return shadow && offset >= shadow;
+#else
+	return false;
+#endif
+}
 
 /*
  * Give every CPU's object array back to its pages, so that the blocks

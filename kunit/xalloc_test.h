@@ -33,5 +33,14 @@ void xt_flush(struct xalloc_cache *cache);
 bool xt_same_page(const void *a, const void *b);
 void xt_fail_nth(unsigned int n);
 unsigned int xt_fail_nth_left(void);
+bool xt_bytes_are(const void *p, u8 value, size_t n);
+bool xt_kasan_poisoned(const void *p);
+
+/*
+ * Functions that misuse an object on purpose, to test xalloc's own checks
+ * (a write after free, a forged free pointer), are __no_sanitize_address:
+ * on the KASAN kernel, where xalloc poisons free blocks and the bytes past
+ * each object, KASAN would report the misuse before xalloc sees it.
+ */
 
 #endif /* _XALLOC_TEST_H */

@@ -24,9 +24,10 @@ set -euo pipefail
 # in place of init_on_alloc, so that the suites see objects zeroed when
 # they are freed, not when they are handed out. The third kernel is
 # PREEMPT_RT, where xalloc's locks sleep; it boots with neither, so that
-# the zeroing the suites see under __GFP_ZERO is xalloc's own.
+# the zeroing the suites see under __GFP_ZERO is xalloc's own. The KASAN
+# kernel prints every report, not only the first (kasan_multi_shot).
 kernels=(
-	"kasan 60 $top/scripts/kconfig/debug.config"
+	"kasan 60 $top/scripts/kconfig/debug.config kasan_multi_shot"
 	"kcsan 30 $top/scripts/kconfig/kcsan.config init_on_alloc=0 init_on_free=1"
 	"rt 30 $top/scripts/kconfig/rt.config init_on_alloc=0"
 )

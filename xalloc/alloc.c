@@ -321,6 +321,7 @@ cache_want_init_on_alloc(struct xalloc_cache *cache, gfp_t gfp)
 static __always_inline void init_object(struct xalloc_cache *cache,
 					void *obj, gfp_t gfp)
 {
+	xalloc_os_kasan_alloc(obj, cache->object_size, cache->block_size);
 	if (unlikely(cache->flags & XALLOC_DEBUG))
 		xalloc_debug_alloc(cache, obj);
 	if (cache_want_init_on_alloc(cache, gfp))

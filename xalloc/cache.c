@@ -329,8 +329,11 @@ size_t xalloc_ksize(const void *obj)
 	if (page)
 		cache = READ_ONCE(page->cache);
 	if (cache && xalloc_page_holds_block(page, obj) &&
-	    !xalloc_block_looks_free(cache, page, obj))
+	    !xalloc_block_looks_free(cache, page, obj)) {
 		size = xalloc_page_usable_size(cache, page);
+		/* As ksize(): the caller may use all it is told. */
+		xalloc_os_kasan_alloc(obj, size, size);
+	}
 	xalloc_cpu_exit();
 	if (!size)
 		xalloc_warn_ratelimited("ksize of %p, which is not an allocated xalloc object\n",

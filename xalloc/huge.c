@@ -80,6 +80,7 @@ void *xalloc_huge_alloc(size_t size, gfp_t gfp, int node)
 	if (gfp & __GFP_ZERO &&
 	    !xalloc_os_init_on_alloc(xalloc_os_segment_gfp(gfp)))
 		memset(page->start, 0, page->block_size);
+	xalloc_os_kasan_alloc(page->start, size, page->block_size);
 	return page->start;
 }
 

@@ -37,6 +37,20 @@ static unsigned int class_of(size_t size)
 	return order_base_2(size) - 1;
 }
 
+/*
+ * An object of @size bytes from the class @cache: under KASAN, the class's
+ * bytes past @size are a red zone, as SLUB makes them for kmalloc().
+ */
+static __always_inline void *kmalloc_from(struct xalloc_cache *cache,
+					  size_t size, gfp_t gfp, int node)
+{
+	void *obj = xalloc_cache_alloc_node(cache, gfp, node);
+
+	if (obj)
+		xalloc_os_kasan_alloc(obj, size, cache->object_size);
+	return obj;
+}
+
 /**
  * xalloc_kmalloc() - allocate an object of any size
  * @size: bytes, up to XALLOC_KMALLOC_MAX_SIZE
@@ -53,7 +67,8 @@ static unsigned int class_of(size_t size)
 void *xalloc_kmalloc(size_t size, gfp_t gfp)
 {
 	if (likely(size && size <= XALLOC_MAX_OBJECT_SIZE))
-		return xalloc_cache_alloc(classes[class_of(size)], gfp);
+		return kmalloc_from(classes[class_of(size)], size, gfp,
+				    NUMA_NO_NODE);
 	return xalloc_kmalloc_node(size, gfp, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(xalloc_kmalloc);
@@ -76,7 +91,7 @@ void *xalloc_kmalloc_node(size_t size, gfp_t gfp, int node)
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > XALLOC_MAX_OBJECT_SIZE))
 		return xalloc_huge_alloc(size, gfp, node);
-	return xalloc_cache_alloc_node(classes[class_of(size)], gfp, node);
+	return kmalloc_from(classes[class_of(size)], size, gfp, node);
 }
 EXPORT_SYMBOL_GPL(xalloc_kmalloc_node);
 
@@ -130,6 +145,8 @@ void *xalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 	if (old >= new_size) {
 		if (xalloc_os_init_on_alloc(gfp) || gfp & __GFP_ZERO)
 			memset((void *)p + new_size, 0, old - new_size);
+		/* xalloc_ksize() opened all of it. */
+		xalloc_os_kasan_alloc(p, new_size, old);
 		return (void *)p;
 	}
 	ret = xalloc_kmalloc(new_size, gfp);

@@ -15,6 +15,7 @@
  */
 #include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
+#include <linux/kasan.h>
 #include <linux/module.h>
 #include <linux/shrinker.h>
 #include <linux/stackdepot.h>
@@ -161,6 +162,41 @@ unsigned long xalloc_os_segment_overhead(unsigned long size)
 	       sizeof(struct vmap_area) +
 	       (span >> PAGE_SHIFT) * sizeof(pte_t);
 }
+
+#ifdef CONFIG_KASAN_GENERIC
+/*
+ * Exported for modules (GPL) but declared in mm/kasan/kasan.h, as are the
+ * shadow values, which KASAN's reports name: "slab-out-of-bounds" and
+ * "slab-use-after-free".
+ */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+#define XALLOC_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
+#define XALLOC_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
+#define XALLOC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE */
+
+void xalloc_os_kasan_free(const void *block, unsigned long span)
+{
+	kasan_poison(block, round_up(span, XALLOC_KASAN_GRANULE),
+		     XALLOC_KASAN_FREE, false);
+}
+
+void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
+			   unsigned long span)
+{
+	unsigned long whole = round_down(size, XALLOC_KASAN_GRANULE);
+
+	span = round_up(span, XALLOC_KASAN_GRANULE);
+	kasan_poison(obj, whole, 0, false);
+	if (whole == span)
+		return;
+	kasan_poison(obj + whole, span - whole, XALLOC_KASAN_REDZONE, false);
+	/* A shadow byte of n: the granule's first n bytes may be used. */
+	if (size > whole)
+		kasan_poison(obj + whole, XALLOC_KASAN_GRANULE, size - whole,
+			     false);
+}
+#endif
 
 /* Frames kept per stack: enough to see past the caller's caller. */
 #define XALLOC_STACK_DEPTH	16

@@ -70,6 +70,34 @@
 #define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
 
 /*
+ * KASAN (os.c). On a kernel with generic KASAN, free blocks and the bytes
+ * past each object are poisoned in KASAN's shadow, so that the code of
+ * xalloc's users, which KASAN instruments, is reported when it touches an
+ * object after its free or past its end. The files that handle blocks
+ * themselves are built without instrumentation (see Kbuild). Addresses
+ * and spans are multiples of 8 bytes, KASAN's granule.
+ *
+ * xalloc_os_kasan_free(): the @span bytes at @block are free.
+ * xalloc_os_kasan_alloc(): the first @size bytes at @obj may be used,
+ * the rest of @span is a red zone.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+void xalloc_os_kasan_free(const void *block, unsigned long span);
+void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
+			   unsigned long span);
+#else
+static inline void xalloc_os_kasan_free(const void *block,
+					unsigned long span)
+{
+}
+
+static inline void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
+					 unsigned long span)
+{
+}
+#endif
+
+/*
  * Segment memory (os.c). A segment is aligned to its own size, so that the
  * segment of any block is found with one mask. Mapping may sleep: callers
  * only get here with a gfp that allows blocking.

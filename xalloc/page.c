@@ -60,6 +60,8 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 	page->block_size = cache->block_size;
 	page->block_recip = cache->block_recip;
 	page->reserved = (end - page->start) / cache->block_size;
+	xalloc_os_kasan_free(page->start,
+			     (unsigned long)page->reserved * cache->block_size);
 	page->capacity = 0;
 	page->used = 0;
 	page->free = NULL;
@@ -124,8 +126,13 @@ void xalloc_page_extend(struct xalloc_page *page)
 		if (cache->track_offset)
 			memset(block + cache->track_offset, 0,
 			       XALLOC_TRACKS * sizeof(struct xalloc_track));
-		if (cache->ctor)
+		if (cache->ctor) {
+			/* The constructor is the cache user's code. */
+			xalloc_os_kasan_alloc(block, cache->object_size,
+					      page->block_size);
 			cache->ctor(block);
+			xalloc_os_kasan_free(block, page->block_size);
+		}
 		xalloc_block_set_next(cache, page, block, next);
 		block = next;
 	}

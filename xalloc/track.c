@@ -26,8 +26,11 @@ void xalloc_track_record(struct xalloc_cache *cache, void *block,
 			 enum xalloc_track_kind kind)
 {
 	struct xalloc_track *track = block_track(cache, block, kind);
+	unsigned long addr;
 
-	track->stack = xalloc_os_save_stack(&track->addr);
+	/* Written here: os.c is KASAN-checked, and the track is poisoned. */
+	track->stack = xalloc_os_save_stack(&addr);
+	track->addr = addr;
 	track->cpu = xalloc_os_cpu_hint();
 	track->pid = xalloc_os_task_pid();
 	track->when = xalloc_os_now();
