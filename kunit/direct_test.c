@@ -94,7 +94,6 @@ struct lru_run {
 	struct lru_obj **objs;
 	unsigned int n;
 	unsigned int done;
-	unsigned int per_node[MAX_NUMNODES];
 };
 
 /* Allocate run->n objects and put each on the list_lru. */
@@ -112,10 +111,8 @@ static long lru_add_on_cpu(void *arg)
 			continue;
 		obj->id = i;
 		INIT_LIST_HEAD(&obj->lru);
-		if (list_lru_add_obj(run->lru, &obj->lru)) {
+		if (list_lru_add_obj(run->lru, &obj->lru))
 			run->done++;
-			run->per_node[page_to_nid(virt_to_page(obj))]++;
-		}
 	}
 	return 0;
 }
@@ -145,8 +142,9 @@ static void destroy_lru(void *lru)
 /*
  * The minix inode cache's crash at unmount: objects go on a list_lru
  * (memcg-aware where the kernel has memcg, as a superblock's inode list),
- * which files each under the node of its struct page, on two CPUs; the
- * per-node counts match the objects' pages; each CPU then takes the
+ * which files each under the node of its struct page, on two CPUs of
+ * different nodes where there are two: each node counts the objects its
+ * CPU allocated; each CPU then takes the
  * other's objects off and frees them (remote frees), and the cache ends
  * empty.
  */
@@ -161,9 +159,13 @@ static void direct_objects_on_a_list_lru(struct kunit *test)
 	unsigned long expect;
 	int a, b, node;
 	unsigned int r;
+	int cpus[2];
 
 	xt_two_cpus(test, &a, &b);
+	/* The last CPU is on the second node of the check VM. */
 	b = cpumask_last(cpu_online_mask);
+	cpus[0] = a;
+	cpus[1] = b;
 	lru = kunit_kzalloc(test, sizeof(*lru), GFP_KERNEL);
 	runs = kunit_kcalloc(test, 2, sizeof(*runs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, lru);
@@ -179,12 +181,15 @@ static void direct_objects_on_a_list_lru(struct kunit *test)
 					     sizeof(*runs[r].objs),
 					     GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, runs[r].objs);
-		xt_run_on(r ? b : a, lru_add_on_cpu, &runs[r]);
+		xt_run_on(cpus[r], lru_add_on_cpu, &runs[r]);
 		KUNIT_EXPECT_EQ(test, runs[r].done, DIRECT_OBJS);
 	}
 	KUNIT_EXPECT_EQ(test, list_lru_count(lru), 2UL * DIRECT_OBJS);
 	for_each_node(node) {
-		expect = runs[0].per_node[node] + runs[1].per_node[node];
+		expect = 0;
+		for (r = 0; r < 2; r++)
+			if (cpu_to_mem(cpus[r]) == node)
+				expect += DIRECT_OBJS;
 		KUNIT_EXPECT_EQ_MSG(test, list_lru_count_node(lru, node),
 				    expect, "node %d", node);
 	}
@@ -202,8 +207,8 @@ static void direct_objects_on_a_list_lru(struct kunit *test)
 
 /*
  * No 512 KiB block to be had, as in fragmented memory (injected at the
- * segment's page allocation, and at every other point the mapping
- * reaches): the allocation fails, is counted, and leaves no segment
+ * segment's page allocation, and at any other point the mapping reaches
+ * in this state): the allocation fails, is counted, and leaves no segment
  * behind; with the failures gone it succeeds in the direct map. With no
  * reserve and objects that fill a segment's one page, every allocation
  * after a shrink needs a new segment.
@@ -216,6 +221,8 @@ static void direct_map_without_a_block_fails_cleanly(struct kunit *test)
 	unsigned int n, failures = 0;
 	void *obj = NULL;
 
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 	xt_set_reserve(test, "0");
 	cache = xt_create(test, "xt_direct_fail", XALLOC_DIRECT_MAP_MAX_SIZE,
 			  0, XALLOC_DIRECT_MAP, NULL);

@@ -16,7 +16,7 @@
 static void skip_without_kasan(struct kunit *test)
 {
 	if (!IS_ENABLED(CONFIG_KASAN_GENERIC))
-		kunit_skip(test, "needs generic KASAN");
+		kunit_skip(test, "no address sanitizer shadow on this kernel");
 }
 
 /* Are all of [@p, @p + @n) open? */

@@ -192,6 +192,10 @@ void *xalloc_heap_alloc_block(struct xalloc_cache *cache, gfp_t gfp,
 		xalloc_cpu_enter();
 		xalloc_heap_lock(cache, *flags);
 		heap = xalloc_this_heap(cache);
+		/* Moved to a CPU of another node: not its current page. */
+		if (page && node == NUMA_NO_NODE &&
+		    map_node != xalloc_this_node())
+			node = map_node;
 		if (page)
 			return heap_alloc_from_new_page(cache, heap, page, node);
 		if (!xalloc_os_must_not_fail(gfp))
@@ -230,16 +234,16 @@ static __always_inline int block_node(const struct xalloc_cache *cache,
 }
 
 /*
- * May the array be refilled from @block's page after an allocation on
- * @node? Not from another node's page: the plain allocations that follow
- * on this CPU take the array's blocks, and would get remote memory. So
- * allocations on a remote node all take the slow path.
+ * May the array be refilled from @block's page? Not from another node's
+ * page (taken for an allocation on that node, or when this CPU's node had
+ * no memory): the plain allocations that follow on this CPU take the
+ * array's blocks, and would get remote memory. So allocations on a remote
+ * node all take the slow path.
  */
 static bool refill_node_ok(const struct xalloc_cache *cache,
-			   const void *block, int node)
+			   const void *block)
 {
-	return node == NUMA_NO_NODE || block_node(cache, block) ==
-				       xalloc_this_node();
+	return block_node(cache, block) == xalloc_this_node();
 }
 
 /*
@@ -262,7 +266,7 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	heap = xalloc_this_heap(cache);
 	if (likely(block)) {
 		xalloc_count_alloc(cache);
-		if (!heap->busy && refill_node_ok(cache, block, node))
+		if (!heap->busy && refill_node_ok(cache, block))
 			heap_refill(cache, heap,
 				    xalloc_page_of_block(cache, block));
 	} else {

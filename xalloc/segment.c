@@ -176,16 +176,16 @@ static void registry_exit(void)
 }
 
 /*
- * The direct map's range is the memory present at load: a direct-map
- * segment on memory hot-added above it cannot be registered, and its
- * mapping fails.
+ * The direct map's range is all the physical memory the kernel can map,
+ * hot-added memory included: chunks are allocated as segments land in
+ * them, so the range costs a pointer per 16 GiB (32 KiB for 2^46 bytes).
  */
 static int registry_init(void)
 {
 	if (registry_init_range(&xalloc_vmalloc_registry, VMALLOC_START,
 				VMALLOC_END) ||
 	    registry_init_range(&xalloc_direct_registry, PAGE_OFFSET,
-				(unsigned long)high_memory)) {
+				PAGE_OFFSET + BIT_ULL(MAX_PHYSMEM_BITS))) {
 		registry_exit();
 		return -ENOMEM;
 	}
@@ -221,20 +221,15 @@ static struct xalloc_registry *registry_of(struct xalloc_segment *segment,
 	return reg;
 }
 
-/*
- * Enter a segment whose header is written; false when out of memory, or
- * for a direct-map segment above the range known at load.
- */
+/* Enter a segment whose header is written; false when out of memory. */
 static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
 {
 	unsigned long slot;
 	struct xalloc_registry *reg = registry_of(segment, &slot);
 	unsigned long **chunkp, *chunk;
 
-	if (slot >= reg->slots) {
-		WARN_ON_ONCE(reg == &xalloc_vmalloc_registry);
+	if (WARN_ON_ONCE(slot >= reg->slots))
 		return false;
-	}
 	chunkp = &reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS];
 	if (!READ_ONCE(*chunkp)) {
 		if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, PAGE_SIZE))
@@ -886,7 +881,13 @@ struct xalloc_page *xalloc_page_lookup_far(const void *ptr)
 	struct xalloc_segment *segment;
 	unsigned int shift;
 
-	for (shift = XALLOC_SEGMENT_MIN_SHIFT + 1; !page &&
+	if (page && xalloc_page_block_holding(page, ptr))
+		return page;
+	/*
+	 * Not a block of the segment found, if any: that may be a huge one
+	 * ending before @ptr, which another huge segment holds.
+	 */
+	for (shift = XALLOC_SEGMENT_MIN_SHIFT + 1;
 	     shift <= order_base_2(PAGE_SIZE + XALLOC_KMALLOC_MAX_SIZE);
 	     shift++) {
 		base = addr & ~(BIT(shift) - 1);
@@ -894,8 +895,9 @@ struct xalloc_page *xalloc_page_lookup_far(const void *ptr)
 			continue;
 		segment = (void *)base;
 		if (segment->cookie == xalloc_segment_cookie(segment) &&
-		    READ_ONCE(segment->shift) == shift)
-			page = &segment->pages[0];
+		    READ_ONCE(segment->shift) == shift &&
+		    xalloc_page_block_holding(&segment->pages[0], ptr))
+			return &segment->pages[0];
 	}
 	return page;
 }
