@@ -203,8 +203,6 @@ static void direct_objects_on_a_list_lru(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.thread_free, 0UL);
 }
 
-#define MAX_POINTS	16
-
 /*
  * No 512 KiB block to be had, as in fragmented memory (injected at the
  * segment's page allocation, and at any other point the mapping reaches
@@ -215,39 +213,21 @@ static void direct_objects_on_a_list_lru(struct kunit *test)
  */
 static void direct_map_without_a_block_fails_cleanly(struct kunit *test)
 {
-	struct xalloc_segment_stats before, after;
-	struct xalloc_cache_stats st;
 	struct xalloc_cache *cache;
-	unsigned int n, failures = 0;
-	void *obj = NULL;
+	unsigned int failures;
+	void *obj;
 
 	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
 		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 	xt_set_reserve(test, "0");
 	cache = xt_create(test, "xt_direct_fail", XALLOC_DIRECT_MAP_MAX_SIZE,
 			  0, XALLOC_DIRECT_MAP, NULL);
-	for (n = 1; n <= MAX_POINTS; n++) {
-		xalloc_cache_shrink(cache);
-		xalloc_segment_get_stats(&before);
-		xt_fail_nth(n);
-		obj = xalloc_cache_alloc(cache, GFP_KERNEL);
-		if (xt_fail_nth_left())
-			break;
-		KUNIT_EXPECT_NULL(test, obj);
-		xalloc_segment_get_stats(&after);
-		KUNIT_EXPECT_EQ(test, after.segments, before.segments);
-		xalloc_cache_free(cache, obj);
-		failures++;
-	}
+	failures = xt_fail_each_point(test, cache, &obj);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_EXPECT_TRUE(test, in_direct_map(obj, NUMA_NO_NODE));
 	xalloc_cache_free(cache, obj);
 	KUNIT_EXPECT_GE(test, failures, 1U);
-	xalloc_cache_shrink(cache);
-	xt_stats(cache, &st);
-	KUNIT_EXPECT_EQ(test, st.alloc_fails, (u64)failures);
-	KUNIT_EXPECT_EQ(test, st.used, 0UL);
-	KUNIT_EXPECT_EQ(test, st.pages, 0UL);
+	xt_expect_shrunk_after(test, cache, failures);
 }
 
 /* Objects above XALLOC_DIRECT_MAP_MAX_SIZE are refused at creation. */

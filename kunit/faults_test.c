@@ -46,37 +46,18 @@ static void create_fails_cleanly_at_every_point(struct kunit *test)
  */
 static void segment_failure_leaves_nothing_behind(struct kunit *test)
 {
-	struct xalloc_segment_stats before, after;
-	struct xalloc_cache_stats st;
 	struct xalloc_cache *cache;
-	unsigned int n, failures = 0;
+	unsigned int failures;
 	void *obj;
 
 	xt_set_reserve(test, "0");
 	cache = xt_create(test, "t_fail_segment", XALLOC_MAX_OBJECT_SIZE, 0, 0,
 			  NULL);
-	for (n = 1; n <= MAX_POINTS; n++) {
-		xalloc_cache_shrink(cache);
-		xalloc_segment_get_stats(&before);
-		xt_fail_nth(n);
-		obj = xalloc_cache_alloc(cache, GFP_KERNEL);
-		if (xt_fail_nth_left()) {
-			KUNIT_EXPECT_NOT_NULL(test, obj);
-			xalloc_cache_free(cache, obj);
-			break;
-		}
-		KUNIT_EXPECT_NULL(test, obj);
-		xalloc_segment_get_stats(&after);
-		KUNIT_EXPECT_EQ(test, after.segments, before.segments);
-		xalloc_cache_free(cache, obj);
-		failures++;
-	}
+	failures = xt_fail_each_point(test, cache, &obj);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	xalloc_cache_free(cache, obj);
 	KUNIT_EXPECT_GE(test, failures, 2U);
-	xalloc_cache_shrink(cache);
-	xt_stats(cache, &st);
-	KUNIT_EXPECT_EQ(test, st.alloc_fails, (u64)failures);
-	KUNIT_EXPECT_EQ(test, st.used, 0UL);
-	KUNIT_EXPECT_EQ(test, st.pages, 0UL);
+	xt_expect_shrunk_after(test, cache, failures);
 }
 
 static bool reserve_mapped(void)

@@ -149,6 +149,59 @@ unsigned int xt_fail_nth_left(void)
 }
 #endif
 
+#define XT_MAX_POINTS	16
+
+/**
+ * xt_fail_each_point() - allocate with each fault point failing in turn
+ * @test: the test
+ * @cache: a cache whose every allocation after a shrink needs a segment
+ * @obj: set to the object of the last try, NULL if all failed
+ *
+ * Shrink, then allocate with the nth fault-injection point failing, n =
+ * 1, 2, ..., until a try passes every point: each failed one must give
+ * NULL and leave the segment count as it was.
+ *
+ * Return: how many tries failed.
+ */
+unsigned int xt_fail_each_point(struct kunit *test,
+				struct xalloc_cache *cache, void **obj)
+{
+	struct xalloc_segment_stats before, after;
+	unsigned int n, failures = 0;
+
+	for (n = 1; n <= XT_MAX_POINTS; n++) {
+		xalloc_cache_shrink(cache);
+		xalloc_segment_get_stats(&before);
+		xt_fail_nth(n);
+		*obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+		if (xt_fail_nth_left())
+			break;
+		KUNIT_EXPECT_NULL(test, *obj);
+		xalloc_segment_get_stats(&after);
+		KUNIT_EXPECT_EQ(test, after.segments, before.segments);
+		xalloc_cache_free(cache, *obj);
+		*obj = NULL;
+		failures++;
+	}
+	return failures;
+}
+
+/*
+ * After xt_fail_each_point() and the free of its object: every failure
+ * was counted, and a shrink leaves @cache nothing.
+ */
+void xt_expect_shrunk_after(struct kunit *test, struct xalloc_cache *cache,
+			    unsigned int failures)
+{
+	struct xalloc_cache_stats st;
+
+	xalloc_cache_shrink(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fails, (u64)failures);
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+	KUNIT_EXPECT_EQ(test, st.pages, 0UL);
+}
+
 /*
  * Does @p hold @n bytes of @value? Unchecked by KASAN: for the bytes past
  * an object that xalloc itself is tested to have zeroed.

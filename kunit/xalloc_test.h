@@ -33,6 +33,10 @@ void xt_flush(struct xalloc_cache *cache);
 bool xt_same_page(const void *a, const void *b);
 void xt_fail_nth(unsigned int n);
 unsigned int xt_fail_nth_left(void);
+unsigned int xt_fail_each_point(struct kunit *test,
+				struct xalloc_cache *cache, void **obj);
+void xt_expect_shrunk_after(struct kunit *test, struct xalloc_cache *cache,
+			    unsigned int failures);
 bool xt_bytes_are(const void *p, u8 value, size_t n);
 bool xt_kasan_poisoned(const void *p);
 
