@@ -5,6 +5,7 @@
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/kasan.h>
+#include <linux/umh.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -105,6 +106,25 @@ int xt_write_file(const char *path, const char *text)
 	ret = kernel_write(file, text, strlen(text), &pos);
 	filp_close(file, NULL);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Run @cmd with the VM's shell, for files the kernel cannot write or read
+ * itself (those with no write_iter or read_iter, as kmemleak's).
+ * Returns its wait status: 0 when it exited 0.
+ */
+int xt_shell(const char *cmd)
+{
+	char *argv[4], *envp[2];
+
+	/* call_usermodehelper() takes them writable. */
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = (char *)cmd;
+	argv[3] = NULL;
+	envp[0] = "PATH=/bin:/sbin:/usr/bin:/usr/sbin";
+	envp[1] = NULL;
+	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
 }
 
 #define RESERVE_PARAM	"/sys/module/xalloc/parameters/reserve_segments"

@@ -292,6 +292,8 @@ static __always_inline void *alloc_fast(struct xalloc_cache *cache, int node)
 		if (likely(n) && (node == NUMA_NO_NODE ||
 				  block_node(cache, heap->cached[n - 1]) == node)) {
 			block = heap->cached[n - 1];
+			if (XALLOC_LEAK_TRACKING)
+				heap->cached[n - 1] = NULL;
 			heap->nr_cached = n - 1;
 		}
 		xalloc_heap_unclaim(cache, heap);
@@ -326,6 +328,7 @@ static __always_inline void init_object(struct xalloc_cache *cache,
 					void *obj, gfp_t gfp)
 {
 	xalloc_os_kasan_alloc(obj, cache->object_size, cache->block_size);
+	xalloc_os_leak_alloc(obj, cache->object_size, gfp);
 	if (unlikely(cache->flags & XALLOC_DEBUG))
 		xalloc_debug_alloc(cache, obj);
 	if (cache_want_init_on_alloc(cache, gfp))
@@ -442,6 +445,9 @@ static size_t alloc_bulk_from_array(struct xalloc_cache *cache, size_t nr,
 		n = min_t(size_t, nr, heap->nr_cached);
 		heap->nr_cached -= n;
 		memcpy(p, heap->cached + heap->nr_cached, n * sizeof(*p));
+		if (XALLOC_LEAK_TRACKING)
+			memset(heap->cached + heap->nr_cached, 0,
+			       n * sizeof(*p));
 		xalloc_heap_unclaim(cache, heap);
 	}
 	for (i = 0, got = 0; i < n; i++) {

@@ -108,6 +108,7 @@ static __always_inline bool free_checks(struct xalloc_cache *cache,
 		memset(obj, 0, cache->block_size);
 	}
 	*word = key ^ (unsigned long)obj;	/* xalloc_block_mark_cached() */
+	xalloc_os_leak_free(obj);
 	/* Readers may still read a typesafe cache's free objects. */
 	if (!(cache->flags & XALLOC_TYPESAFE_BY_RCU))
 		xalloc_os_kasan_free(obj, cache->block_size);

@@ -178,6 +178,9 @@ void xalloc_heap_flush(struct xalloc_cache *cache, struct xalloc_heap *heap,
 	heap->nr_cached -= n;
 	memmove(heap->cached, heap->cached + n,
 		heap->nr_cached * sizeof(heap->cached[0]));
+	if (XALLOC_LEAK_TRACKING)
+		memset(heap->cached + heap->nr_cached, 0,
+		       n * sizeof(heap->cached[0]));
 }
 
 /**

@@ -81,6 +81,7 @@ void *xalloc_huge_alloc(size_t size, gfp_t gfp, int node)
 	    !xalloc_os_init_on_alloc(xalloc_os_segment_gfp(gfp)))
 		memset(page->start, 0, page->block_size);
 	xalloc_os_kasan_alloc(page->start, size, page->block_size);
+	xalloc_os_leak_alloc(page->start, size, gfp);
 	return page->start;
 }
 
@@ -101,5 +102,6 @@ void xalloc_huge_free(struct xalloc_page *page, void *obj)
 			      obj, 1, "double free");
 		return;
 	}
+	xalloc_os_leak_free(obj);
 	xalloc_segment_release_huge(page);
 }

@@ -19,6 +19,7 @@
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/local_lock.h>
@@ -68,6 +69,19 @@
 #define xalloc_event_read_acquire(counter) \
 	((u64)atomic_long_read_acquire(counter))
 #define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
+
+/*
+ * kmemleak, whose calls are empty inlines on kernels without
+ * CONFIG_DEBUG_KMEMLEAK. Segments are vmap()ed or page-allocator memory,
+ * which kmemleak neither tracks nor scans, so each object is told to it:
+ * a leaked object is reported, and what an object points to is seen. It
+ * scans per-CPU memory, the heaps among it, so the object arrays must not
+ * keep stale pointers to objects handed out (XALLOC_LEAK_TRACKING).
+ */
+#define XALLOC_LEAK_TRACKING		IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+#define xalloc_os_leak_alloc(obj, size, gfp) \
+	kmemleak_alloc(obj, size, 1, gfp)
+#define xalloc_os_leak_free(obj)	kmemleak_free(obj)
 
 /*
  * KASAN (os.c). On a kernel with generic KASAN, free blocks and the bytes

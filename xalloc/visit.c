@@ -216,6 +216,23 @@ struct teardown {
 	unsigned int budget;
 };
 
+/*
+ * kmemleak forgets the live blocks of a leaked page: xalloc has reported
+ * them, and their memory is unmapped when the module goes, after which
+ * kmemleak would scan it.
+ */
+static void page_forget_leaks(struct xalloc_page *page)
+{
+	void *block = page->start;
+	unsigned int i;
+
+	if (!XALLOC_LEAK_TRACKING)
+		return;
+	for (i = 0; i < page->capacity; i++, block += page->block_size)
+		if (!xalloc_block_looks_free(page->cache, page, block))
+			xalloc_os_leak_free(block);
+}
+
 static void heap_teardown_list(struct xalloc_heap *heap,
 			       struct list_head *list, struct teardown *td)
 {
@@ -229,6 +246,7 @@ static void heap_teardown_list(struct xalloc_heap *heap,
 		if (td->budget)
 			xalloc_track_report_leaks(page->cache, page,
 						  &td->budget);
+		page_forget_leaks(page);
 		list_del_init(&page->link);
 		heap->nr_pages--;
 		xalloc_segment_leak_page(page);
