@@ -9,13 +9,16 @@
  * KASAN.
  */
 #include <linux/kasan.h>
+#include <linux/rcupdate.h>
 #include <linux/sizes.h>
 
 #include "xalloc_test.h"
 
+/* Without KASAN_VMALLOC, vmalloc memory has no shadow of its own. */
 static void skip_without_kasan(struct kunit *test)
 {
-	if (!IS_ENABLED(CONFIG_KASAN_GENERIC))
+	if (!IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	    !IS_ENABLED(CONFIG_KASAN_VMALLOC))
 		kunit_skip(test, "no address sanitizer shadow on this kernel");
 }
 
@@ -145,7 +148,8 @@ static void typesafe_free_objects_stay_open(struct kunit *test)
 /*
  * kmalloc, as SLUB's: open to the size asked for, not the class;
  * xalloc_ksize() opens the class; krealloc within the class moves the
- * end; a huge object is poisoned past its size to its page's end.
+ * end; a huge object is poisoned past its size to its page's end, and
+ * all of it once freed.
  */
 static void kmalloc_is_open_to_the_size_asked(struct kunit *test)
 {
@@ -170,7 +174,12 @@ static void kmalloc_is_open_to_the_size_asked(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, all_open(p + SZ_1M - 16, 26));
 	KUNIT_EXPECT_TRUE(test, xt_kasan_poisoned(p + SZ_1M + 10));
 	KUNIT_EXPECT_TRUE(test, xt_kasan_poisoned(p + SZ_1M + PAGE_SIZE - 1));
+	/* Freed, it stays mapped for a grace period: poisoned till then. */
+	rcu_read_lock();
 	xalloc_free(p);
+	KUNIT_EXPECT_TRUE(test, xt_kasan_poisoned(p));
+	KUNIT_EXPECT_TRUE(test, xt_kasan_poisoned(p + SZ_1M - 1));
+	rcu_read_unlock();
 }
 
 static struct kunit_case kasan_cases[] = {

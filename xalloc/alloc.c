@@ -234,16 +234,18 @@ static __always_inline int block_node(const struct xalloc_cache *cache,
 }
 
 /*
- * May the array be refilled from @block's page? Not from another node's
- * page (taken for an allocation on that node, or when this CPU's node had
- * no memory): the plain allocations that follow on this CPU take the
- * array's blocks, and would get remote memory. So allocations on a remote
- * node all take the slow path.
+ * May the array be refilled from @block's page after an allocation on
+ * @node? Not after one on another node: the plain allocations that follow
+ * on this CPU take the array's blocks, and would get its memory. So
+ * allocations on a remote node all take the slow path. A plain allocation
+ * that had to take another node's page (this CPU's node had none with a
+ * free block) refills from it, as SLUB's CPU slab may be a remote one.
  */
 static bool refill_node_ok(const struct xalloc_cache *cache,
-			   const void *block)
+			   const void *block, int node)
 {
-	return block_node(cache, block) == xalloc_this_node();
+	return node == NUMA_NO_NODE ||
+	       block_node(cache, block) == xalloc_this_node();
 }
 
 /*
@@ -266,7 +268,7 @@ static noinline void *alloc_slow(struct xalloc_cache *cache, gfp_t gfp,
 	heap = xalloc_this_heap(cache);
 	if (likely(block)) {
 		xalloc_count_alloc(cache);
-		if (!heap->busy && refill_node_ok(cache, block))
+		if (!heap->busy && refill_node_ok(cache, block, node))
 			heap_refill(cache, heap,
 				    xalloc_page_of_block(cache, block));
 	} else {
@@ -525,6 +527,7 @@ int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 	}
 	xalloc_os_might_alloc(gfp);
 	xalloc_os_check_account(gfp);
+	xalloc_os_kasan_check_write(p, nr * sizeof(*p));
 	xalloc_cpu_enter();
 	got = alloc_bulk_from_array(cache, nr, p);
 	if (got < nr)

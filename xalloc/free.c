@@ -67,6 +67,11 @@ static noinline bool free_checks_debug(struct xalloc_cache *cache,
 {
 	if (cache->flags & XALLOC_CACHE_HUGE) {
 		xalloc_huge_free(page, obj);
+		/*
+		 * Mapped until a grace period has passed: a use after free
+		 * meanwhile is seen. (xalloc_free_rcu() leaves it open.)
+		 */
+		xalloc_os_kasan_free(obj, page->block_size);
 		return false;
 	}
 	if (cache->flags & XALLOC_DEBUG) {
@@ -403,6 +408,7 @@ void xalloc_cache_free_bulk(struct xalloc_cache *cache, size_t nr, void **p)
 					nr);
 		return;
 	}
+	xalloc_os_kasan_check_read(p, nr * sizeof(*p));
 	while (i < nr) {
 		xalloc_cpu_enter();
 		i += free_bulk_run(cache, p + i,

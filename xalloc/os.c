@@ -175,10 +175,20 @@ void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 #define XALLOC_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
 #define XALLOC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE */
 
+/*
+ * Without KASAN_VMALLOC the vmalloc range's shadow is one read-only zero
+ * page, shared: only direct-map segments have a shadow of their own.
+ */
+static bool kasan_has_shadow(const void *addr)
+{
+	return IS_ENABLED(CONFIG_KASAN_VMALLOC) || !is_vmalloc_addr(addr);
+}
+
 void xalloc_os_kasan_free(const void *block, unsigned long span)
 {
-	kasan_poison(block, round_up(span, XALLOC_KASAN_GRANULE),
-		     XALLOC_KASAN_FREE, false);
+	if (kasan_has_shadow(block))
+		kasan_poison(block, round_up(span, XALLOC_KASAN_GRANULE),
+			     XALLOC_KASAN_FREE, false);
 }
 
 void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
@@ -186,6 +196,8 @@ void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
 {
 	unsigned long whole = round_down(size, XALLOC_KASAN_GRANULE);
 
+	if (!kasan_has_shadow(obj))
+		return;
 	span = round_up(span, XALLOC_KASAN_GRANULE);
 	kasan_poison(obj, whole, 0, false);
 	if (whole == span)

@@ -18,6 +18,7 @@
 #include <linux/cpumask.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/kasan-checks.h>
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/list.h>
@@ -95,11 +96,19 @@
  * xalloc_os_kasan_alloc(): the first @size bytes at @obj may be used,
  * the rest of @span is a red zone.
  */
+/*
+ * A caller's array that an uninstrumented file reads or writes, checked
+ * as the caller's own code would be (empty inlines without KASAN).
+ */
+#define xalloc_os_kasan_check_read(p, size)	__kasan_check_read(p, size)
+#define xalloc_os_kasan_check_write(p, size)	__kasan_check_write(p, size)
+
 #ifdef CONFIG_KASAN_GENERIC
 void xalloc_os_kasan_free(const void *block, unsigned long span);
 void xalloc_os_kasan_alloc(const void *obj, unsigned long size,
 			   unsigned long span);
 #else
+
 static inline void xalloc_os_kasan_free(const void *block,
 					unsigned long span)
 {

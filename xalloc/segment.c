@@ -178,7 +178,8 @@ static void registry_exit(void)
 /*
  * The direct map's range is all the physical memory the kernel can map,
  * hot-added memory included: chunks are allocated as segments land in
- * them, so the range costs a pointer per 16 GiB (32 KiB for 2^46 bytes).
+ * them, so the range costs a pointer per 16 GiB: 32 KiB for the 2^46
+ * bytes of 4-level paging, 2 MiB for the 2^52 of 5-level.
  */
 static int registry_init(void)
 {
