@@ -87,14 +87,6 @@ static void edge_sizes(struct kunit *test)
 					       GFP_ATOMIC));
 }
 
-static unsigned long huge_segments(void)
-{
-	struct xalloc_segment_stats st;
-
-	xalloc_segment_get_stats(&st);
-	return st.huge;
-}
-
 /*
  * Above 256 KiB, up to 64 MiB, each object is page-aligned in a segment
  * of its own, usable to the page, found from its pointer by every lookup;
@@ -108,7 +100,7 @@ static void huge_objects_take_a_segment(struct kunit *test)
 		XALLOC_MAX_OBJECT_SIZE + 1, SZ_1M, SZ_4M + 1, SZ_16M,
 		XALLOC_KMALLOC_MAX_SIZE,
 	};
-	unsigned long before = huge_segments();
+	unsigned long before = xt_huge_segments();
 	struct xalloc_obj_info info;
 	unsigned int i;
 	u8 *p, *q;
@@ -118,7 +110,7 @@ static void huge_objects_take_a_segment(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", sizes[i]);
 		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
 		KUNIT_EXPECT_EQ(test, xalloc_ksize(p), PAGE_ALIGN(sizes[i]));
-		KUNIT_EXPECT_EQ(test, huge_segments(), before + 1);
+		KUNIT_EXPECT_EQ(test, xt_huge_segments(), before + 1);
 		memset(p, 0x7e, xalloc_ksize(p));
 		KUNIT_ASSERT_TRUE(test, xalloc_obj_info(p + 100, &info));
 		KUNIT_EXPECT_PTR_EQ(test, info.object, (void *)p);
@@ -133,10 +125,10 @@ static void huge_objects_take_a_segment(struct kunit *test)
 							 &info));
 		/* Refused: the inside of it, or another cache's free. */
 		xalloc_free(p + PAGE_SIZE);
-		KUNIT_EXPECT_EQ(test, huge_segments(), before + 1);
+		KUNIT_EXPECT_EQ(test, xt_huge_segments(), before + 1);
 		KUNIT_EXPECT_EQ(test, p[sizes[i] - 1], 0x7e);
 		xalloc_free(p);
-		KUNIT_EXPECT_EQ(test, huge_segments(), before);
+		KUNIT_EXPECT_EQ(test, xt_huge_segments(), before);
 		/* Before and after the grace period: refused either way. */
 		xalloc_free(p);
 		rcu_barrier();
@@ -163,7 +155,7 @@ static void huge_objects_take_a_segment(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0x11, 100));
 	xalloc_free(q);
 	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, huge_segments(), before);
+	KUNIT_EXPECT_EQ(test, xt_huge_segments(), before);
 }
 
 #define DIRTY_PAGES	96	/* more than the 65 pages of the object */

@@ -128,14 +128,6 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	kfree(foreign);
 }
 
-static unsigned long huge_segments(void)
-{
-	struct xalloc_segment_stats st;
-
-	xalloc_segment_get_stats(&st);
-	return st.huge;
-}
-
 /*
  * A huge object with its rcu_head at its end, past its segment's first
  * granule and its largest size, where a lookup from the head does not
@@ -144,7 +136,7 @@ static unsigned long huge_segments(void)
  */
 static void free_rcu_of_a_huge_object(struct kunit *test)
 {
-	unsigned long before = huge_segments();
+	unsigned long before = xt_huge_segments();
 	struct rcu_head *head;
 	u8 *p;
 
@@ -160,7 +152,7 @@ static void free_rcu_of_a_huge_object(struct kunit *test)
 	rcu_read_unlock();
 	__xalloc_free_rcu(p, head);
 	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, huge_segments(), before);
+	KUNIT_EXPECT_EQ(test, xt_huge_segments(), before);
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 0UL);
 }
 

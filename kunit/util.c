@@ -134,6 +134,15 @@ static void restore_reserve(void *unused)
 	xt_write_file(RESERVE_PARAM, "1");
 }
 
+/* Huge objects allocated, each in a segment of its own. */
+unsigned long xt_huge_segments(void)
+{
+	struct xalloc_segment_stats st;
+
+	xalloc_segment_get_stats(&st);
+	return st.huge;
+}
+
 /* Set xalloc's reserve_segments until the test ends (default 1). */
 void xt_set_reserve(struct kunit *test, const char *segments)
 {

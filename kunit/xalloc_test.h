@@ -27,6 +27,7 @@ long xt_free_batch(void *arg);
 long xt_run_on(int cpu, long (*fn)(void *), void *arg);
 void xt_two_cpus(struct kunit *test, int *a, int *b);
 void xt_stats(struct xalloc_cache *cache, struct xalloc_cache_stats *st);
+unsigned long xt_huge_segments(void);
 int xt_write_file(const char *path, const char *text);
 int xt_shell(const char *cmd);
 void xt_set_reserve(struct kunit *test, const char *segments);

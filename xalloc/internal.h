@@ -580,9 +580,7 @@ bool xalloc_debug_free(struct xalloc_cache *cache, struct xalloc_page *page,
 void xalloc_track_record(struct xalloc_cache *cache, void *block,
 			 enum xalloc_track_kind kind);
 void xalloc_track_print(struct xalloc_cache *cache, const void *block);
-void xalloc_track_report_leaks(struct xalloc_cache *cache,
-			       struct xalloc_page *page,
-			       unsigned int *budget);
+void xalloc_track_report_leak(struct xalloc_cache *cache, const void *block);
 
 /* debugfs.c */
 int xalloc_debugfs_init(void);

@@ -85,30 +85,15 @@ void xalloc_track_print(struct xalloc_cache *cache, const void *block)
 }
 
 /**
- * xalloc_track_report_leaks() - list the allocated blocks of a leaked page
+ * xalloc_track_report_leak() - list a block still allocated at destroy
  * @cache: the cache being destroyed
- * @page: a page of it with blocks still allocated, collected
- * @budget: how many more blocks may be listed; decremented
- *
- * A carved block is allocated when it does not look free (see
- * xalloc_block_looks_free()): the lists and the object arrays were
- * emptied into the page before.
+ * @block: a block of it that does not look free
  */
-void xalloc_track_report_leaks(struct xalloc_cache *cache,
-			       struct xalloc_page *page, unsigned int *budget)
+void xalloc_track_report_leak(struct xalloc_cache *cache, const void *block)
 {
-	void *block = page->start;
-	unsigned int i;
-
-	for (i = 0; i < page->capacity && *budget;
-	     i++, block += page->block_size) {
-		if (xalloc_block_looks_free(cache, page, block))
-			continue;
-		(*budget)--;
-		xalloc_err("cache '%s': object %p still allocated\n",
-			   cache->name, block);
-		xalloc_track_print(cache, block);
-	}
+	xalloc_err("cache '%s': object %p still allocated\n", cache->name,
+		   block);
+	xalloc_track_print(cache, block);
 }
 
 /**

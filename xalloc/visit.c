@@ -217,20 +217,28 @@ struct teardown {
 };
 
 /*
- * kmemleak forgets the live blocks of a leaked page: xalloc has reported
- * them, and their memory is unmapped when the module goes, after which
- * kmemleak would scan it.
+ * The live blocks of a leaked page, in one walk: the first td->budget are
+ * listed, and kmemleak forgets them all, since their memory is unmapped
+ * when the module goes, after which kmemleak would scan it. A carved block
+ * is live when it does not look free (see xalloc_block_looks_free()): the
+ * lists and the object arrays were emptied into the page before.
  */
-static void page_forget_leaks(struct xalloc_page *page)
+static void page_teardown_leaks(struct xalloc_page *page,
+				struct teardown *td)
 {
 	void *block = page->start;
 	unsigned int i;
 
-	if (!XALLOC_LEAK_TRACKING)
-		return;
-	for (i = 0; i < page->capacity; i++, block += page->block_size)
-		if (!xalloc_block_looks_free(page->cache, page, block))
-			xalloc_os_leak_free(block);
+	for (i = 0; i < page->capacity && (td->budget || XALLOC_LEAK_TRACKING);
+	     i++, block += page->block_size) {
+		if (xalloc_block_looks_free(page->cache, page, block))
+			continue;
+		if (td->budget) {
+			td->budget--;
+			xalloc_track_report_leak(page->cache, block);
+		}
+		xalloc_os_leak_free(block);
+	}
 }
 
 static void heap_teardown_list(struct xalloc_heap *heap,
@@ -243,10 +251,7 @@ static void heap_teardown_list(struct xalloc_heap *heap,
 		if (!page->used && xalloc_heap_retire_page(heap, page))
 			continue;
 		td->leaked += page->used;
-		if (td->budget)
-			xalloc_track_report_leaks(page->cache, page,
-						  &td->budget);
-		page_forget_leaks(page);
+		page_teardown_leaks(page, td);
 		list_del_init(&page->link);
 		heap->nr_pages--;
 		xalloc_segment_leak_page(page);
