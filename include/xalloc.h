@@ -205,10 +205,14 @@ void __xalloc_free_rcu(void *obj, struct rcu_head *head);
  * @rhf: the name of a struct rcu_head member of *@ptr
  *
  * As kfree_rcu(): the object is freed once every RCU reader that may
- * have found it has left its read-side section, from the RCU callback,
- * without the caller writing one. The rcu_head may be anywhere in the
- * object. xalloc_cache_destroy() waits for the pending frees of its
- * cache. Never pass an xalloc object to kfree_rcu(): it would kfree() it.
+ * have found it has left its read-side section, without the caller
+ * writing a callback. As with kfree_rcu(), frees are gathered per CPU into
+ * arrays that wait for one grace period together, so the object may be
+ * freed up to a second after its grace period; xalloc_rcu_barrier() waits
+ * for it. The rcu_head may be anywhere in the object: it marks the object
+ * queued, and is queued itself only when no array is ready.
+ * xalloc_cache_destroy() waits for the pending frees. Never pass an xalloc
+ * object to kfree_rcu(): it would kfree() it.
  *
  * Context: any context but NMI.
  */
@@ -219,6 +223,23 @@ void __xalloc_free_rcu(void *obj, struct rcu_head *head);
 		if (___p)						\
 			__xalloc_free_rcu(___p, &(*___p).rhf);		\
 	} while (0)
+
+/**
+ * struct xalloc_rcu_stats - frees queued by xalloc_free_rcu(), all caches
+ * @pending: queued and not yet done
+ * @queued: queued since the module was loaded
+ * @batches: arrays of frees handed to RCU, each with one call_rcu()
+ * @unbatched: frees handed to RCU one by one, no array being ready
+ */
+struct xalloc_rcu_stats {
+	unsigned long pending;
+	unsigned long queued;
+	unsigned long batches;
+	unsigned long unbatched;
+};
+
+void xalloc_rcu_barrier(void);
+void xalloc_rcu_get_stats(struct xalloc_rcu_stats *stats);
 
 int xalloc_cache_alloc_bulk(struct xalloc_cache *cache, gfp_t gfp, size_t nr,
 			    void **p);

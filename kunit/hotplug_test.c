@@ -128,9 +128,52 @@ static void shrink_takes_abandoned_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages, 0UL);
 }
 
+static long queue_rcu_frees(void *arg)
+{
+	struct xt_batch *batch = arg;
+	unsigned int i;
+
+	for (i = 0; i < batch->n; i++)
+		__xalloc_free_rcu(batch->objs[i], batch->objs[i]);
+	return 0;
+}
+
+/*
+ * Frees queued by xalloc_free_rcu() on a CPU that goes offline with its
+ * array partly filled are done all the same, with no barrier: the
+ * array's delayed drain runs on another CPU.
+ */
+static void offline_cpu_rcu_frees_are_done(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "t_hotplug_rcu", 128, 0,
+					       0, NULL);
+	struct xt_batch *batch = xt_batch_new(test, cache, 10);
+	struct xalloc_rcu_stats before, rs;
+	struct xalloc_cache_stats st;
+	int b = cpumask_last(cpu_online_mask);
+
+	xt_run_on(b, xt_alloc_batch, batch);
+	KUNIT_ASSERT_EQ(test, batch->done, 10U);
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	xt_run_on(b, queue_rcu_frees, batch);
+	KUNIT_ASSERT_EQ(test, take_cpu_offline(test), b);
+	xt_wait_for_rcu_frees(cache, 10);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.frees, 10ULL);
+	xalloc_cache_collect(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+	xalloc_rcu_get_stats(&rs);
+	KUNIT_EXPECT_EQ(test, rs.pending, 0UL);
+	/* In an array, not one by one. */
+	KUNIT_EXPECT_GE(test, rs.batches - before.batches, 1UL);
+}
+
 static struct kunit_case hotplug_cases[] = {
 	KUNIT_CASE(offline_pages_are_adopted),
 	KUNIT_CASE(shrink_takes_abandoned_pages),
+	KUNIT_CASE(offline_cpu_rcu_frees_are_done),
 	{}
 };
 

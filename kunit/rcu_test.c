@@ -4,6 +4,8 @@
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/kthread.h>
 #include <linux/rcupdate.h>
 #include <linux/sizes.h>
@@ -57,7 +59,9 @@ static void free_rcu_waits_for_readers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 128UL);
 	rcu_read_unlock();
 
-	rcu_barrier();
+	xalloc_rcu_barrier();
+	/* The callback may have run on another CPU: a remote free. */
+	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0UL);
 	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
@@ -106,11 +110,12 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	__xalloc_free_rcu(twice, twice + 8);
 	/* call_rcu() would refuse a misaligned head with a warning. */
 	__xalloc_free_rcu(obj, obj + 4);
-	rcu_barrier();
+	xalloc_rcu_barrier();
 
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(obj), 64UL);
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(tiny), 8UL);
 	KUNIT_EXPECT_NULL(test, foreign->rcu.func);
+	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 1UL);
 	KUNIT_EXPECT_EQ(test, st.frees, 2ULL);
@@ -119,7 +124,8 @@ static void free_rcu_refuses_bad_input(struct kunit *test)
 	twice = xalloc_cache_alloc(cache, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, twice);
 	__xalloc_free_rcu(twice, twice + 8);
-	rcu_barrier();
+	xalloc_rcu_barrier();
+	xalloc_cache_collect(cache);
 	xt_stats(cache, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 1UL);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 5ULL);
@@ -151,7 +157,7 @@ static void free_rcu_of_a_huge_object(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p[0], 0x3c);
 	rcu_read_unlock();
 	__xalloc_free_rcu(p, head);
-	rcu_barrier();
+	xalloc_rcu_barrier();
 	KUNIT_EXPECT_EQ(test, xt_huge_segments(), before);
 	KUNIT_EXPECT_EQ(test, xalloc_ksize(p), 0UL);
 }
@@ -159,19 +165,40 @@ static void free_rcu_of_a_huge_object(struct kunit *test)
 struct reader {
 	struct completion inside;
 	struct completion done;
+	unsigned int hold_ms;
+	bool release;
 };
 
-/* Hold a read-side section for 200 ms: no grace period ends meanwhile. */
+/*
+ * Hold a read-side section for @hold_ms, or until released: no grace
+ * period ends meanwhile.
+ */
 static int hold_reader(void *arg)
 {
 	struct reader *reader = arg;
+	unsigned int ms;
 
 	rcu_read_lock();
 	complete(&reader->inside);
-	mdelay(200);
+	for (ms = 0; ms < reader->hold_ms && !READ_ONCE(reader->release); ms++)
+		mdelay(1);
 	rcu_read_unlock();
 	complete(&reader->done);
 	return 0;
+}
+
+static void start_reader(struct kunit *test, struct reader *reader,
+			 unsigned int hold_ms)
+{
+	struct task_struct *task;
+
+	init_completion(&reader->inside);
+	init_completion(&reader->done);
+	reader->hold_ms = hold_ms;
+	reader->release = false;
+	task = kthread_run(hold_reader, reader, "xt_rcu_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&reader->inside);
 }
 
 static unsigned long segments_in_use(void)
@@ -194,7 +221,6 @@ static void destroy_waits_for_rcu_frees(struct kunit *test)
 	unsigned long before = segments_in_use();
 	struct typesafe_obj *objs[20];
 	struct xalloc_cache *cache;
-	struct task_struct *task;
 	struct reader reader;
 	unsigned int i;
 
@@ -205,17 +231,278 @@ static void destroy_waits_for_rcu_frees(struct kunit *test)
 		objs[i] = xalloc_cache_alloc(cache, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 	}
-	init_completion(&reader.inside);
-	init_completion(&reader.done);
-	task = kthread_run(hold_reader, &reader, "xt_rcu_reader");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	wait_for_completion(&reader.inside);
+	start_reader(test, &reader, 200);
 	for (i = 0; i < ARRAY_SIZE(objs); i++)
 		xalloc_free_rcu(objs[i], rcu);
 	xalloc_cache_destroy(cache);
 	wait_for_completion(&reader.done);
-	rcu_barrier();
+	xalloc_rcu_barrier();
 	KUNIT_EXPECT_EQ(test, segments_in_use(), before);
+}
+
+/* What xalloc_free_rcu() did since @before; @pending is as it is now. */
+static struct xalloc_rcu_stats rcu_since(const struct xalloc_rcu_stats *before)
+{
+	struct xalloc_rcu_stats now;
+
+	xalloc_rcu_get_stats(&now);
+	now.queued -= before->queued;
+	now.batches -= before->batches;
+	now.unbatched -= before->unbatched;
+	return now;
+}
+
+static struct rcu_obj **alloc_rcu_objs(struct kunit *test,
+				       struct xalloc_cache *cache,
+				       unsigned int n)
+{
+	struct rcu_obj **objs = kunit_kcalloc(test, n, sizeof(*objs),
+					      GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = xalloc_cache_alloc(cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	return objs;
+}
+
+static void expect_all_freed(struct kunit *test, struct xalloc_cache *cache,
+			     unsigned int n)
+{
+	struct xalloc_cache_stats st;
+	struct xalloc_rcu_stats rs;
+
+	xalloc_rcu_get_stats(&rs);
+	KUNIT_EXPECT_EQ(test, rs.pending, 0UL);
+	/* The callbacks may have run on another CPU: remote frees. */
+	xalloc_cache_collect(cache);
+	xt_stats(cache, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0UL);
+	KUNIT_EXPECT_EQ(test, st.frees, (u64)n);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+}
+
+#define BURST	1000
+
+/*
+ * A burst of frees is handed to RCU in arrays, a few hundred objects per
+ * call_rcu(), not one by one; every object is freed after the barrier.
+ */
+static void free_rcu_gathers_frees_into_arrays(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "xt_rcu_burst",
+					       sizeof(struct rcu_obj), 0, 0,
+					       NULL);
+	struct rcu_obj **objs = alloc_rcu_objs(test, cache, BURST);
+	struct xalloc_rcu_stats before, done;
+	unsigned int i;
+
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	for (i = 0; i < BURST; i++) {
+		xalloc_free_rcu(objs[i], rcu);
+		/* Lets the spare arrays be refilled, as a real caller would. */
+		if (!(i % 64))
+			usleep_range(100, 200);
+	}
+	done = rcu_since(&before);
+	KUNIT_EXPECT_EQ(test, done.queued, (unsigned long)BURST);
+	KUNIT_EXPECT_GE(test, done.pending, 1UL);
+	xalloc_rcu_barrier();
+	done = rcu_since(&before);
+	KUNIT_EXPECT_GE(test, done.batches, 1UL);
+	KUNIT_EXPECT_LE(test, done.batches + done.unbatched, BURST / 50UL);
+	expect_all_freed(test, cache, BURST);
+}
+
+/*
+ * A few frees, and nothing else: their array is handed to RCU after a
+ * short delay, without a barrier, and the objects are freed.
+ */
+static void free_rcu_drains_a_partial_array(struct kunit *test)
+{
+	struct xalloc_cache *cache = xt_create(test, "xt_rcu_drain",
+					       sizeof(struct rcu_obj), 0, 0,
+					       NULL);
+	struct rcu_obj **objs = alloc_rcu_objs(test, cache, 3);
+	struct xalloc_rcu_stats before, done;
+	unsigned int i;
+
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	for (i = 0; i < 3; i++)
+		xalloc_free_rcu(objs[i], rcu);
+	xt_wait_for_rcu_frees(cache, 3);
+	done = rcu_since(&before);
+	KUNIT_EXPECT_EQ(test, done.unbatched, 0UL);
+	KUNIT_EXPECT_GE(test, done.batches, 1UL);
+	expect_all_freed(test, cache, 3);
+}
+
+/*
+ * More frees than the arrays a CPU has, with preemption off so that no
+ * array can be refilled: the rest are queued one by one, on their own
+ * rcu_head, and every object is freed all the same.
+ */
+static void free_rcu_without_an_array(struct kunit *test)
+{
+	unsigned int n = 4 * PAGE_SIZE / sizeof(void *);
+	struct xalloc_cache *cache = xt_create(test, "xt_rcu_noarray",
+					       sizeof(struct rcu_obj), 0, 0,
+					       NULL);
+	struct rcu_obj **objs = alloc_rcu_objs(test, cache, n);
+	struct xalloc_rcu_stats before, done;
+	unsigned int i;
+
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	preempt_disable();
+	for (i = 0; i < n; i++)
+		xalloc_free_rcu(objs[i], rcu);
+	preempt_enable();
+	done = rcu_since(&before);
+	KUNIT_EXPECT_EQ(test, done.queued, (unsigned long)n);
+	KUNIT_EXPECT_GE(test, done.unbatched, (unsigned long)n / 2);
+	KUNIT_EXPECT_GE(test, done.batches, 1UL);
+	xalloc_rcu_barrier();
+	expect_all_freed(test, cache, n);
+	/* The arrays come back: the next burst is batched again. */
+	msleep(100);
+	objs = alloc_rcu_objs(test, cache, 100);
+	xalloc_rcu_get_stats(&before);
+	for (i = 0; i < 100; i++)
+		xalloc_free_rcu(objs[i], rcu);
+	xalloc_rcu_barrier();
+	done = rcu_since(&before);
+	KUNIT_EXPECT_EQ(test, done.unbatched, 0UL);
+	expect_all_freed(test, cache, n + 100);
+}
+
+/*
+ * A full array handed to RCU waits for the readers that were in their
+ * read-side sections: no object is freed before the last of them leaves.
+ */
+static void free_rcu_array_waits_for_readers(struct kunit *test)
+{
+	unsigned int i, live = 0, n = 2 * PAGE_SIZE / sizeof(void *);
+	struct xalloc_cache *cache = xt_create(test, "xt_rcu_array_gp",
+					       sizeof(struct rcu_obj), 0, 0,
+					       NULL);
+	struct rcu_obj **objs = alloc_rcu_objs(test, cache, n);
+	struct xalloc_rcu_stats before, done;
+	struct reader reader;
+
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	start_reader(test, &reader, 15000);
+	for (i = 0; i < n; i++)
+		xalloc_free_rcu(objs[i], rcu);
+	done = rcu_since(&before);
+	/* More frees than an array holds: one was sealed full. */
+	KUNIT_EXPECT_GE(test, done.batches, 1UL);
+	msleep(100);
+	for (i = 0; i < n; i++)
+		live += xalloc_ksize(objs[i]) == sizeof(struct rcu_obj);
+	KUNIT_EXPECT_EQ(test, live, n);
+	WRITE_ONCE(reader.release, true);
+	wait_for_completion(&reader.done);
+	xalloc_rcu_barrier();
+	expect_all_freed(test, cache, n);
+}
+
+#define IRQ_FREES	200
+
+struct rcu_irq_ctx {
+	struct xalloc_cache *cache;
+	struct hrtimer timer;
+	struct rcu_obj *objs[IRQ_FREES];
+	unsigned int fires;
+	unsigned int in_hardirq;
+	unsigned long process_frees;
+	struct completion done;
+};
+
+/* In hard interrupt context, on every kernel: queue the next free. */
+static enum hrtimer_restart rcu_irq_fn(struct hrtimer *timer)
+{
+	struct rcu_irq_ctx *ctx = container_of(timer, struct rcu_irq_ctx,
+					       timer);
+
+	ctx->in_hardirq += !!in_hardirq();
+	xalloc_free_rcu(ctx->objs[ctx->fires], rcu);
+	if (++ctx->fires == IRQ_FREES)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/*
+ * A kthread on the timer's CPU allocates and queues frees while the timer
+ * fires. It sleeps now and then, so the CPU's spare array is refilled.
+ */
+static int rcu_irq_and_process(void *arg)
+{
+	struct rcu_irq_ctx *ctx = arg;
+	unsigned long deadline = jiffies + 20 * HZ;
+	struct rcu_obj *obj;
+	unsigned int i;
+
+	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_PINNED_HARD);
+	ctx->timer.function = rcu_irq_fn;
+	hrtimer_start(&ctx->timer, ns_to_ktime(50 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	for (i = 1; READ_ONCE(ctx->fires) < IRQ_FREES; i++) {
+		if (time_after(jiffies, deadline))
+			break;
+		obj = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
+		if (obj) {
+			xalloc_free_rcu(obj, rcu);
+			ctx->process_frees++;
+		}
+		if (!(i % 64))
+			usleep_range(100, 200);
+	}
+	hrtimer_cancel(&ctx->timer);
+	complete(&ctx->done);
+	return 0;
+}
+
+/*
+ * A hard interrupt and process context queue frees on one CPU at once,
+ * into the same array: every free is counted once and done once.
+ */
+static void free_rcu_from_interrupt_and_process(struct kunit *test)
+{
+	struct rcu_irq_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	struct xalloc_rcu_stats before, done;
+	struct task_struct *task;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->cache = xt_create(test, "xt_rcu_irq", sizeof(struct rcu_obj), 0,
+			       0, NULL);
+	for (i = 0; i < IRQ_FREES; i++) {
+		ctx->objs[i] = xalloc_cache_alloc(ctx->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->objs[i]);
+	}
+	init_completion(&ctx->done);
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&before);
+	task = kthread_run_on_cpu(rcu_irq_and_process, ctx,
+				  cpumask_first(cpu_online_mask),
+				  "xt_rcu_irq/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&ctx->done);
+	KUNIT_ASSERT_EQ(test, ctx->fires, IRQ_FREES);
+	KUNIT_EXPECT_EQ(test, ctx->in_hardirq, IRQ_FREES);
+	KUNIT_EXPECT_GT(test, ctx->process_frees, 0UL);
+	done = rcu_since(&before);
+	KUNIT_EXPECT_EQ(test, done.queued, IRQ_FREES + ctx->process_frees);
+	xalloc_rcu_barrier();
+	expect_all_freed(test, ctx->cache, IRQ_FREES + ctx->process_frees);
 }
 
 /*
@@ -329,6 +616,11 @@ static struct kunit_case rcu_cases[] = {
 	KUNIT_CASE(free_rcu_refuses_bad_input),
 	KUNIT_CASE(free_rcu_of_a_huge_object),
 	KUNIT_CASE(destroy_waits_for_rcu_frees),
+	KUNIT_CASE(free_rcu_gathers_frees_into_arrays),
+	KUNIT_CASE(free_rcu_drains_a_partial_array),
+	KUNIT_CASE(free_rcu_without_an_array),
+	KUNIT_CASE(free_rcu_array_waits_for_readers),
+	KUNIT_CASE(free_rcu_from_interrupt_and_process),
 	KUNIT_CASE(typesafe_free_keeps_the_object),
 	KUNIT_CASE(typesafe_pages_wait_for_a_grace_period),
 	{}

@@ -3,6 +3,7 @@
  * Helpers shared by the xalloc KUnit suites.
  */
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/kasan.h>
 #include <linux/umh.h>
@@ -213,6 +214,25 @@ unsigned int xt_fail_each_point(struct kunit *test,
 		failures++;
 	}
 	return failures;
+}
+
+/*
+ * Wait, up to ten seconds, until @cache has counted @frees frees and
+ * xalloc_free_rcu() has none pending: for frees that xalloc does later on
+ * its own, with nothing to wait on.
+ */
+void xt_wait_for_rcu_frees(struct xalloc_cache *cache, u64 frees)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+	struct xalloc_cache_stats st;
+	struct xalloc_rcu_stats rs;
+
+	do {
+		msleep(20);
+		xt_stats(cache, &st);
+		xalloc_rcu_get_stats(&rs);
+	} while ((st.frees < frees || rs.pending) &&
+		 time_before(jiffies, deadline));
 }
 
 /*

@@ -37,6 +37,7 @@ void xt_fail_nth(unsigned int n);
 unsigned int xt_fail_nth_left(void);
 unsigned int xt_fail_each_point(struct kunit *test,
 				struct xalloc_cache *cache, void **obj);
+void xt_wait_for_rcu_frees(struct xalloc_cache *cache, u64 frees);
 void xt_expect_shrunk_after(struct kunit *test, struct xalloc_cache *cache,
 			    unsigned int failures);
 bool xt_bytes_are(const void *p, u8 value, size_t n);

@@ -267,7 +267,7 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 	if (!cache)
 		return;
 	if (xalloc_rcu_frees_pending())
-		xalloc_os_gp_barrier();
+		xalloc_rcu_barrier();
 	mutex_lock(&caches_lock);
 	list_del(&cache->list);
 	xalloc_debugfs_remove_cache(cache);

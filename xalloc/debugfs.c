@@ -161,6 +161,19 @@ static int segments_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(segments);
 
+static int rcu_show(struct seq_file *m, void *v)
+{
+	struct xalloc_rcu_stats st;
+
+	xalloc_rcu_get_stats(&st);
+	seq_printf(m, "pending %lu\n", st.pending);
+	seq_printf(m, "queued %lu\n", st.queued);
+	seq_printf(m, "batches %lu\n", st.batches);
+	seq_printf(m, "unbatched %lu\n", st.unbatched);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rcu);
+
 /**
  * xalloc_debugfs_add_cache() - create the debugfs directory of a cache
  * @cache: the new cache
@@ -197,6 +210,8 @@ int xalloc_debugfs_init(void)
 			    &summary_fops);
 	debugfs_create_file("segments", 0444, xalloc_debugfs_root, NULL,
 			    &segments_fops);
+	debugfs_create_file("rcu", 0444, xalloc_debugfs_root, NULL,
+			    &rcu_fops);
 	xalloc_os_faults_init(xalloc_debugfs_root);
 	return 0;
 }

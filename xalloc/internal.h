@@ -557,6 +557,8 @@ int xalloc_visit_caches(void *arg,
 
 /* rcu.c */
 bool xalloc_rcu_frees_pending(void);
+int xalloc_rcu_init(void);
+void xalloc_rcu_exit(void);
 
 /* huge.c: objects in a segment of their own */
 void xalloc_huge_init(void);

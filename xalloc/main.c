@@ -72,8 +72,14 @@ static int __init xalloc_init(void)
 
 	if (ret)
 		return ret;
+	ret = xalloc_rcu_init();
+	if (ret) {
+		xalloc_segments_exit();
+		return ret;
+	}
 	ret = xalloc_caches_init();
 	if (ret) {
+		xalloc_rcu_exit();
 		xalloc_segments_exit();
 		return ret;
 	}
@@ -83,6 +89,7 @@ static int __init xalloc_init(void)
 	ret = xalloc_kmalloc_init();
 	if (ret) {
 		xalloc_debugfs_exit();
+		xalloc_rcu_exit();
 		xalloc_caches_exit();
 		set_segments_live(false);
 		xalloc_segments_exit();
@@ -94,6 +101,7 @@ static void __exit xalloc_exit(void)
 {
 	xalloc_kmalloc_exit();
 	xalloc_debugfs_exit();
+	xalloc_rcu_exit();
 	xalloc_caches_exit();
 	set_segments_live(false);
 	xalloc_segments_exit();

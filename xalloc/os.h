@@ -397,6 +397,16 @@ void xalloc_os_hotplug_exit(void);
  */
 #define xalloc_os_wait_frees()		synchronize_rcu()
 
+/*
+ * The arrays of xalloc_free_rcu() (rcu.c), allocated where it may sleep:
+ * kmalloc memory, which kmemleak scans, so that an object waiting in an
+ * array is still referenced; zeroed, so that no stale pointer is.
+ */
+#define xalloc_os_alloc_rcu_batch(size) \
+	kmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NORETRY | \
+		__GFP_NOMEMALLOC | __GFP_NOWARN)
+#define xalloc_os_free_rcu_batch(batch)	kfree(batch)
+
 /* Run @fn(@head) after a grace period, from any context; wait for all. */
 #define xalloc_os_after_gp(head, fn)	call_rcu(head, fn)
 #define xalloc_os_gp_barrier()		rcu_barrier()

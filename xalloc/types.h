@@ -24,6 +24,7 @@
  *         the heap lock (per CPU, interrupts off; see struct xalloc_heap)
  *           cache->abandoned_lock
  *           the segment pool's lock (segment.c)
+ *   a CPU's xalloc_free_rcu() arrays lock (rcu.c; a leaf, interrupts off)
  *
  * The fast paths take no lock but on PREEMPT_RT: they claim their CPU's
  * object array (see struct xalloc_heap). A remote free takes no lock: one
