@@ -252,20 +252,36 @@ static struct xalloc_rcu_stats rcu_since(const struct xalloc_rcu_stats *before)
 	return now;
 }
 
-static struct rcu_obj **alloc_rcu_objs(struct kunit *test,
-				       struct xalloc_cache *cache,
-				       unsigned int n)
+/* A cache of objects allocated, and the counts to measure frees from. */
+struct rcu_run {
+	struct xalloc_cache *cache;
+	struct rcu_obj **objs;
+	struct xalloc_rcu_stats before;
+};
+
+static void rcu_run_start(struct kunit *test, struct rcu_run *run,
+			  const char *name, unsigned int n)
 {
-	struct rcu_obj **objs = kunit_kcalloc(test, n, sizeof(*objs),
-					      GFP_KERNEL);
 	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, objs);
+	run->cache = xt_create(test, name, sizeof(struct rcu_obj), 0, 0,
+			       NULL);
+	run->objs = kunit_kcalloc(test, n, sizeof(*run->objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run->objs);
 	for (i = 0; i < n; i++) {
-		objs[i] = xalloc_cache_alloc(cache, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		run->objs[i] = xalloc_cache_alloc(run->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, run->objs[i]);
 	}
-	return objs;
+	xalloc_rcu_barrier();
+	xalloc_rcu_get_stats(&run->before);
+}
+
+static void queue_all(struct rcu_run *run, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		xalloc_free_rcu(run->objs[i], rcu);
 }
 
 static void expect_all_freed(struct kunit *test, struct xalloc_cache *cache,
@@ -288,33 +304,30 @@ static void expect_all_freed(struct kunit *test, struct xalloc_cache *cache,
 
 /*
  * A burst of frees is handed to RCU in arrays, a few hundred objects per
- * call_rcu(), not one by one; every object is freed after the barrier.
+ * grace-period callback, not one by one; every object is freed after the
+ * barrier.
  */
 static void free_rcu_gathers_frees_into_arrays(struct kunit *test)
 {
-	struct xalloc_cache *cache = xt_create(test, "xt_rcu_burst",
-					       sizeof(struct rcu_obj), 0, 0,
-					       NULL);
-	struct rcu_obj **objs = alloc_rcu_objs(test, cache, BURST);
-	struct xalloc_rcu_stats before, done;
+	struct xalloc_rcu_stats done;
+	struct rcu_run run;
 	unsigned int i;
 
-	xalloc_rcu_barrier();
-	xalloc_rcu_get_stats(&before);
+	rcu_run_start(test, &run, "xt_rcu_burst", BURST);
 	for (i = 0; i < BURST; i++) {
-		xalloc_free_rcu(objs[i], rcu);
+		xalloc_free_rcu(run.objs[i], rcu);
 		/* Lets the spare arrays be refilled, as a real caller would. */
 		if (!(i % 64))
 			usleep_range(100, 200);
 	}
-	done = rcu_since(&before);
+	done = rcu_since(&run.before);
 	KUNIT_EXPECT_EQ(test, done.queued, (unsigned long)BURST);
 	KUNIT_EXPECT_GE(test, done.pending, 1UL);
 	xalloc_rcu_barrier();
-	done = rcu_since(&before);
+	done = rcu_since(&run.before);
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
 	KUNIT_EXPECT_LE(test, done.batches + done.unbatched, BURST / 50UL);
-	expect_all_freed(test, cache, BURST);
+	expect_all_freed(test, run.cache, BURST);
 }
 
 /*
@@ -323,22 +336,16 @@ static void free_rcu_gathers_frees_into_arrays(struct kunit *test)
  */
 static void free_rcu_drains_a_partial_array(struct kunit *test)
 {
-	struct xalloc_cache *cache = xt_create(test, "xt_rcu_drain",
-					       sizeof(struct rcu_obj), 0, 0,
-					       NULL);
-	struct rcu_obj **objs = alloc_rcu_objs(test, cache, 3);
-	struct xalloc_rcu_stats before, done;
-	unsigned int i;
+	struct xalloc_rcu_stats done;
+	struct rcu_run run;
 
-	xalloc_rcu_barrier();
-	xalloc_rcu_get_stats(&before);
-	for (i = 0; i < 3; i++)
-		xalloc_free_rcu(objs[i], rcu);
-	xt_wait_for_rcu_frees(cache, 3);
-	done = rcu_since(&before);
+	rcu_run_start(test, &run, "xt_rcu_drain", 3);
+	queue_all(&run, 3);
+	xt_wait_for_rcu_frees(run.cache, 3);
+	done = rcu_since(&run.before);
 	KUNIT_EXPECT_EQ(test, done.unbatched, 0UL);
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
-	expect_all_freed(test, cache, 3);
+	expect_all_freed(test, run.cache, 3);
 }
 
 /*
@@ -349,35 +356,27 @@ static void free_rcu_drains_a_partial_array(struct kunit *test)
 static void free_rcu_without_an_array(struct kunit *test)
 {
 	unsigned int n = 4 * PAGE_SIZE / sizeof(void *);
-	struct xalloc_cache *cache = xt_create(test, "xt_rcu_noarray",
-					       sizeof(struct rcu_obj), 0, 0,
-					       NULL);
-	struct rcu_obj **objs = alloc_rcu_objs(test, cache, n);
-	struct xalloc_rcu_stats before, done;
-	unsigned int i;
+	struct xalloc_rcu_stats done;
+	struct rcu_run run, again;
 
-	xalloc_rcu_barrier();
-	xalloc_rcu_get_stats(&before);
+	rcu_run_start(test, &run, "xt_rcu_noarray", n);
 	preempt_disable();
-	for (i = 0; i < n; i++)
-		xalloc_free_rcu(objs[i], rcu);
+	queue_all(&run, n);
 	preempt_enable();
-	done = rcu_since(&before);
+	done = rcu_since(&run.before);
 	KUNIT_EXPECT_EQ(test, done.queued, (unsigned long)n);
 	KUNIT_EXPECT_GE(test, done.unbatched, (unsigned long)n / 2);
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
 	xalloc_rcu_barrier();
-	expect_all_freed(test, cache, n);
+	expect_all_freed(test, run.cache, n);
 	/* The arrays come back: the next burst is batched again. */
 	msleep(100);
-	objs = alloc_rcu_objs(test, cache, 100);
-	xalloc_rcu_get_stats(&before);
-	for (i = 0; i < 100; i++)
-		xalloc_free_rcu(objs[i], rcu);
+	rcu_run_start(test, &again, "xt_rcu_noarray2", 100);
+	queue_all(&again, 100);
 	xalloc_rcu_barrier();
-	done = rcu_since(&before);
+	done = rcu_since(&again.before);
 	KUNIT_EXPECT_EQ(test, done.unbatched, 0UL);
-	expect_all_freed(test, cache, n + 100);
+	expect_all_freed(test, again.cache, 100);
 }
 
 /*
@@ -387,29 +386,24 @@ static void free_rcu_without_an_array(struct kunit *test)
 static void free_rcu_array_waits_for_readers(struct kunit *test)
 {
 	unsigned int i, live = 0, n = 2 * PAGE_SIZE / sizeof(void *);
-	struct xalloc_cache *cache = xt_create(test, "xt_rcu_array_gp",
-					       sizeof(struct rcu_obj), 0, 0,
-					       NULL);
-	struct rcu_obj **objs = alloc_rcu_objs(test, cache, n);
-	struct xalloc_rcu_stats before, done;
+	struct xalloc_rcu_stats done;
 	struct reader reader;
+	struct rcu_run run;
 
-	xalloc_rcu_barrier();
-	xalloc_rcu_get_stats(&before);
+	rcu_run_start(test, &run, "xt_rcu_array_gp", n);
 	start_reader(test, &reader, 15000);
-	for (i = 0; i < n; i++)
-		xalloc_free_rcu(objs[i], rcu);
-	done = rcu_since(&before);
+	queue_all(&run, n);
+	done = rcu_since(&run.before);
 	/* More frees than an array holds: one was sealed full. */
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
 	msleep(100);
 	for (i = 0; i < n; i++)
-		live += xalloc_ksize(objs[i]) == sizeof(struct rcu_obj);
+		live += xalloc_ksize(run.objs[i]) == sizeof(struct rcu_obj);
 	KUNIT_EXPECT_EQ(test, live, n);
 	WRITE_ONCE(reader.release, true);
 	wait_for_completion(&reader.done);
 	xalloc_rcu_barrier();
-	expect_all_freed(test, cache, n);
+	expect_all_freed(test, run.cache, n);
 }
 
 #define IRQ_FREES	200
