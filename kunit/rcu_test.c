@@ -325,6 +325,8 @@ static void free_rcu_gathers_frees_into_arrays(struct kunit *test)
 	KUNIT_EXPECT_GE(test, done.pending, 1UL);
 	xalloc_rcu_barrier();
 	done = rcu_since(&run.before);
+	kunit_info(test, "%d frees: arrays %lu, alone %lu\n", BURST,
+		   done.batches, done.unbatched);
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
 	KUNIT_EXPECT_LE(test, done.batches + done.unbatched, BURST / 50UL);
 	expect_all_freed(test, run.cache, BURST);
@@ -364,6 +366,8 @@ static void free_rcu_without_an_array(struct kunit *test)
 	queue_all(&run, n);
 	preempt_enable();
 	done = rcu_since(&run.before);
+	kunit_info(test, "%u frees, preemption off: arrays %lu, alone %lu\n",
+		   n, done.batches, done.unbatched);
 	KUNIT_EXPECT_EQ(test, done.queued, (unsigned long)n);
 	KUNIT_EXPECT_GE(test, done.unbatched, (unsigned long)n / 2);
 	KUNIT_EXPECT_GE(test, done.batches, 1UL);
