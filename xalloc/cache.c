@@ -135,7 +135,7 @@ static struct xalloc_cache *cache_find(const char *name)
 
 static void cache_free(struct xalloc_cache *cache)
 {
-	xalloc_os_free_heaps(cache->heaps);
+	xalloc_os_free_percpu(cache->heaps);
 	kfree(cache->name);
 	kfree(cache);
 }
@@ -154,7 +154,7 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	if (!cache)
 		return NULL;
 	cache->name = kstrdup(name, GFP_KERNEL);
-	cache->heaps = xalloc_os_alloc_heaps();
+	cache->heaps = xalloc_os_alloc_percpu(struct xalloc_heap);
 	if (!cache->name || !cache->heaps) {
 		cache_free(cache);
 		return NULL;

@@ -447,6 +447,57 @@ struct xalloc_page_info {
 	bool full;
 };
 
+/*
+ * A CPU's heap of @cache, its claim and its lock (see struct xalloc_heap):
+ * the fast path claims the object array with @busy, or on PREEMPT_RT with
+ * the heap lock itself; the page path takes the heap lock.
+ */
+#define xalloc_this_heap(cache)		xalloc_os_this_ptr((cache)->heaps)
+#define xalloc_cpu_heap(cache, cpu)	xalloc_os_cpu_ptr((cache)->heaps, cpu)
+
+static __always_inline bool xalloc_heap_claim(struct xalloc_cache *cache,
+					      struct xalloc_heap *heap)
+{
+	if (XALLOC_CLAIM_IS_LOCK) {
+		xalloc_os_cpu_lock(&cache->heaps->lock);
+		return true;
+	}
+	return xalloc_os_claim(&heap->busy);
+}
+
+static __always_inline void xalloc_heap_unclaim(struct xalloc_cache *cache,
+						struct xalloc_heap *heap)
+{
+	if (XALLOC_CLAIM_IS_LOCK)
+		xalloc_os_cpu_unlock(&cache->heaps->lock);
+	else
+		xalloc_os_unclaim(&heap->busy);
+}
+
+#define xalloc_heap_lock(cache, flags) \
+	xalloc_os_cpu_lock_irqsave(&(cache)->heaps->lock, flags)
+#define xalloc_heap_unlock(cache, flags) \
+	xalloc_os_cpu_unlock_irqrestore(&(cache)->heaps->lock, flags)
+#define xalloc_heap_assert_locked(heap)	xalloc_os_cpu_assert_held(&(heap)->lock)
+#define xalloc_heap_lock_init(heap)	xalloc_os_cpu_lock_init(&(heap)->lock)
+
+/*
+ * The counters of this CPU's heap. Every bump goes through these, in the
+ * fast paths and under the heap lock alike, since on PREEMPT_RT a task
+ * holding the lock can be preempted by one that bumps the same counter in
+ * a fast path.
+ */
+#define xalloc_count_allocs(cache, n) \
+	xalloc_os_this_cpu_add((cache)->heaps->allocs, n)
+#define xalloc_count_alloc(cache)	xalloc_count_allocs(cache, 1)
+#define xalloc_count_alloc_fail(cache) \
+	xalloc_os_this_cpu_add((cache)->heaps->alloc_fails, 1)
+#define xalloc_count_local_frees(cache, n) \
+	xalloc_os_this_cpu_add((cache)->heaps->local_frees, n)
+#define xalloc_count_local_free(cache)	xalloc_count_local_frees(cache, 1)
+#define xalloc_count_remote_frees(cache, n) \
+	xalloc_os_this_cpu_add((cache)->heaps->remote_frees, n)
+
 /* heap.c: one CPU's pages, under its heap lock */
 void xalloc_heap_init(struct xalloc_heap *heap);
 void xalloc_heap_page_to_full(struct xalloc_heap *heap,

@@ -150,8 +150,8 @@ static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
 }
 
 /*
- * Per-CPU heaps. Each cache has a heap per CPU, touched only by its own
- * CPU (see struct xalloc_heap for the reentrancy argument):
+ * CPU sections and claims, on which the per-CPU heaps rely (see
+ * xalloc_heap_claim() in internal.h and struct xalloc_heap):
  *
  *  - every allocation and free runs in a CPU section, which keeps it on
  *    its CPU and is an RCU read-side section (see "Free sections" below):
@@ -160,24 +160,19 @@ static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
  *  - in it, a fast path claims the heap's object array: a plain flag,
  *    since only an interrupt on this CPU can see it, and that interrupt
  *    runs to its end before the claimer resumes. On PREEMPT_RT another
- *    task may run on this CPU meanwhile, so the claim is the heap lock;
+ *    task may run on this CPU meanwhile, so the claim is the heap lock
+ *    (XALLOC_CLAIM_IS_LOCK);
  *  - the page path takes the heap lock, which disables interrupts (but on
  *    PREEMPT_RT).
  */
 #ifdef CONFIG_PREEMPT_RT
 #define xalloc_cpu_enter()		do { rcu_read_lock(); migrate_disable(); } while (0)
 #define xalloc_cpu_exit()		do { migrate_enable(); rcu_read_unlock(); } while (0)
-#define xalloc_heap_claim(cache, heap) \
-	({ (void)(heap); local_lock(&(cache)->heaps->lock); true; })
-#define xalloc_heap_unclaim(cache, heap) \
-	do { (void)(heap); local_unlock(&(cache)->heaps->lock); } while (0)
+#define XALLOC_CLAIM_IS_LOCK		true
 #else
 #define xalloc_cpu_enter()		preempt_disable()
 #define xalloc_cpu_exit()		preempt_enable()
-#define xalloc_heap_claim(cache, heap) \
-	((void)(cache), xalloc_os_claim(&(heap)->busy))
-#define xalloc_heap_unclaim(cache, heap) \
-	((void)(cache), xalloc_os_unclaim(&(heap)->busy))
+#define XALLOC_CLAIM_IS_LOCK		false
 #endif
 
 /*
@@ -199,33 +194,33 @@ static __always_inline void xalloc_os_unclaim(unsigned int *busy)
 	WRITE_ONCE(*busy, 0);
 }
 
-#define xalloc_heap_lock(cache, flags) \
-	local_lock_irqsave(&(cache)->heaps->lock, flags)
-#define xalloc_heap_unlock(cache, flags) \
-	local_unlock_irqrestore(&(cache)->heaps->lock, flags)
-#define xalloc_heap_assert_locked(heap)	lockdep_assert_held(&(heap)->lock)
-#define xalloc_this_heap(cache)		this_cpu_ptr((cache)->heaps)
-#define xalloc_cpu_heap(cache, cpu)	per_cpu_ptr((cache)->heaps, cpu)
 /*
- * Bump a counter of this CPU's heap, atomically with respect to this CPU:
- * one instruction on x86, interrupts off around it elsewhere. Every bump
- * goes through these, in the fast paths and under the heap lock alike,
- * since on PREEMPT_RT a task holding the lock can be preempted by one
- * that bumps the same counter in a fast path.
+ * Per-CPU data, and the lock of a CPU's own copy (interrupts off but on
+ * PREEMPT_RT, where it sleeps): @pcpu is a per-CPU pointer, and
+ * @pcpu_lock the lock inside the copy it points to.
  */
-#define xalloc_count_alloc(cache)	this_cpu_inc((cache)->heaps->allocs)
-#define xalloc_count_allocs(cache, n)	this_cpu_add((cache)->heaps->allocs, n)
-#define xalloc_count_alloc_fail(cache)	this_cpu_inc((cache)->heaps->alloc_fails)
-#define xalloc_count_local_free(cache) \
-	this_cpu_inc((cache)->heaps->local_frees)
-#define xalloc_count_local_frees(cache, n) \
-	this_cpu_add((cache)->heaps->local_frees, n)
-#define xalloc_count_remote_frees(cache, n) \
-	this_cpu_add((cache)->heaps->remote_frees, n)
+struct xalloc_os_cpu_lock {
+	local_lock_t lock;
+};
 
-#define xalloc_heap_lock_init(heap)	local_lock_init(&(heap)->lock)
-#define xalloc_os_alloc_heaps()		alloc_percpu(struct xalloc_heap)
-#define xalloc_os_free_heaps(heaps)	free_percpu(heaps)
+#define xalloc_os_alloc_percpu(type)	alloc_percpu(type)
+#define xalloc_os_free_percpu(pcpu)	free_percpu(pcpu)
+#define xalloc_os_this_ptr(pcpu)	this_cpu_ptr(pcpu)
+#define xalloc_os_cpu_ptr(pcpu, cpu)	per_cpu_ptr(pcpu, cpu)
+#define xalloc_os_cpu_lock_init(l)	local_lock_init(&(l)->lock)
+#define xalloc_os_cpu_lock(pcpu_l)	local_lock(&(pcpu_l)->lock)
+#define xalloc_os_cpu_unlock(pcpu_l)	local_unlock(&(pcpu_l)->lock)
+#define xalloc_os_cpu_lock_irqsave(pcpu_l, flags) \
+	local_lock_irqsave(&(pcpu_l)->lock, flags)
+#define xalloc_os_cpu_unlock_irqrestore(pcpu_l, flags) \
+	local_unlock_irqrestore(&(pcpu_l)->lock, flags)
+#define xalloc_os_cpu_assert_held(l)	lockdep_assert_held(&(l)->lock)
+/*
+ * Add to a field of this CPU's copy, atomically with respect to this CPU:
+ * one instruction on x86, interrupts off around it elsewhere.
+ */
+#define xalloc_os_this_cpu_add(pcpu_field, n)	this_cpu_add(pcpu_field, n)
+
 #define xalloc_for_each_cpu(cpu)	for_each_possible_cpu(cpu)
 
 static inline bool xalloc_cpu_online(int cpu)

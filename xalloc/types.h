@@ -336,7 +336,7 @@ struct xalloc_segment {
  * interrupts on, so an interrupt may land in the middle of one and
  * allocate or free on the same heap. A fast path claims @cached by setting
  * @busy, and touches nothing else of the heap but its counters, which are
- * bumped with this_cpu_inc() and friends, atomic with respect to this CPU.
+ * bumped with xalloc_os_this_cpu_add(), atomic with respect to this CPU.
  * An interrupt that finds @busy set leaves @cached alone and works on the
  * pages under the heap lock. Since an interrupt runs to its end before the
  * code it interrupted resumes, that code finds @cached as it left it, and
@@ -348,7 +348,7 @@ struct xalloc_segment {
  * Owners: @busy, @nr_cached and @cached are the CPU's: touched under @busy
  * or under the heap lock with @busy clear. @allocs, @alloc_fails,
  * @local_frees and @remote_frees are the CPU's, bumped only with
- * this_cpu_inc() and this_cpu_add(). @unfull is a lock-free list that
+ * xalloc_os_this_cpu_add(). @unfull is a lock-free list that
  * remote frees push to and the owner drains. The rest is under the heap
  * lock.
  */
@@ -357,7 +357,7 @@ struct xalloc_heap {
 	unsigned int nr_cached;
 	void *cached[XALLOC_CACHED_MAX];
 
-	local_lock_t lock;
+	struct xalloc_os_cpu_lock lock;
 	struct xalloc_page *current_page;
 	struct list_head pages;
 	struct list_head full;
