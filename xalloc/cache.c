@@ -16,7 +16,7 @@
  */
 #define XALLOC_CACHED_BYTES	SZ_64K
 
-static DEFINE_MUTEX(caches_lock);
+static struct xalloc_os_mutex caches_lock;	/* see xalloc_caches_init() */
 static LIST_HEAD(caches);
 
 /*
@@ -26,7 +26,7 @@ static LIST_HEAD(caches);
  * serve: stats readers hold it while they take the hotplug read lock.)
  */
 static LIST_HEAD(hotplug_caches);
-static DEFINE_MUTEX(hotplug_caches_lock);
+static struct xalloc_os_mutex hotplug_caches_lock;
 
 /* Set by the module parameter "debug": XALLOC_DEBUG for every new cache. */
 bool xalloc_debug_all;
@@ -136,8 +136,8 @@ static struct xalloc_cache *cache_find(const char *name)
 static void cache_free(struct xalloc_cache *cache)
 {
 	xalloc_os_free_percpu(cache->heaps);
-	kfree(cache->name);
-	kfree(cache);
+	xalloc_os_meta_free(cache->name);
+	xalloc_os_meta_free(cache);
 }
 
 static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
@@ -150,10 +150,10 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 
 	if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, sizeof(*cache)))
 		return NULL;
-	cache = kzalloc(sizeof(*cache), GFP_KERNEL);
+	cache = xalloc_os_meta_zalloc(sizeof(*cache), GFP_KERNEL);
 	if (!cache)
 		return NULL;
-	cache->name = kstrdup(name, GFP_KERNEL);
+	cache->name = xalloc_os_strdup(name);
 	cache->heaps = xalloc_os_alloc_percpu(struct xalloc_heap);
 	if (!cache->name || !cache->heaps) {
 		cache_free(cache);
@@ -161,9 +161,9 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 	}
 	xalloc_for_each_cpu(cpu)
 		xalloc_heap_init(xalloc_cpu_heap(cache, cpu));
-	spin_lock_init(&cache->abandoned_lock);
+	xalloc_os_spin_init(&cache->abandoned_lock);
 	INIT_LIST_HEAD(&cache->abandoned);
-	mutex_init(&cache->visit_lock);
+	xalloc_os_mutex_init(&cache->visit_lock);
 	cache->object_size = size;
 	cache->align = align;
 	cache->flags = flags;
@@ -182,12 +182,12 @@ static struct xalloc_cache *cache_alloc(const char *name, unsigned int size,
 static void cache_set_hotplug(struct xalloc_cache *cache, bool on)
 {
 	xalloc_os_hotplug_lock();
-	mutex_lock(&hotplug_caches_lock);
+	xalloc_os_mutex_lock(&hotplug_caches_lock);
 	if (on)
 		list_add_tail(&cache->hotplug_link, &hotplug_caches);
 	else
 		list_del(&cache->hotplug_link);
-	mutex_unlock(&hotplug_caches_lock);
+	xalloc_os_mutex_unlock(&hotplug_caches_lock);
 	xalloc_os_hotplug_unlock();
 }
 
@@ -232,9 +232,9 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 		xalloc_warn("cannot create cache '%s': out of memory\n", name);
 		return NULL;
 	}
-	mutex_lock(&caches_lock);
+	xalloc_os_mutex_lock(&caches_lock);
 	if (cache_find(name)) {
-		mutex_unlock(&caches_lock);
+		xalloc_os_mutex_unlock(&caches_lock);
 		xalloc_warn("cannot create cache '%s': name already in use\n",
 			    name);
 		cache_free(cache);
@@ -242,7 +242,7 @@ struct xalloc_cache *xalloc_cache_create(const char *name, unsigned int size,
 	}
 	list_add_tail(&cache->list, &caches);
 	xalloc_debugfs_add_cache(cache);
-	mutex_unlock(&caches_lock);
+	xalloc_os_mutex_unlock(&caches_lock);
 	cache_set_hotplug(cache, true);
 	return cache;
 }
@@ -268,10 +268,10 @@ void xalloc_cache_destroy(struct xalloc_cache *cache)
 		return;
 	if (xalloc_rcu_frees_pending())
 		xalloc_rcu_barrier();
-	mutex_lock(&caches_lock);
+	xalloc_os_mutex_lock(&caches_lock);
 	list_del(&cache->list);
 	xalloc_debugfs_remove_cache(cache);
-	mutex_unlock(&caches_lock);
+	xalloc_os_mutex_unlock(&caches_lock);
 
 	cache_set_hotplug(cache, false);
 	leaked = xalloc_heaps_teardown(cache);
@@ -459,13 +459,13 @@ int xalloc_visit_caches(void *arg,
 	struct xalloc_cache *cache;
 	int ret = 0;
 
-	mutex_lock(&caches_lock);
+	xalloc_os_mutex_lock(&caches_lock);
 	list_for_each_entry(cache, &caches, list) {
 		ret = fn(cache, arg);
 		if (ret)
 			break;
 	}
-	mutex_unlock(&caches_lock);
+	xalloc_os_mutex_unlock(&caches_lock);
 	return ret;
 }
 
@@ -487,6 +487,8 @@ static int caches_cpu_dead(unsigned int cpu)
 
 int xalloc_caches_init(void)
 {
+	xalloc_os_mutex_init(&caches_lock);
+	xalloc_os_mutex_init(&hotplug_caches_lock);
 	return xalloc_os_hotplug_init(caches_cpu_dead);
 }
 

@@ -202,7 +202,7 @@ bool xalloc_heap_adopt(struct xalloc_cache *cache, struct xalloc_heap *heap)
 	xalloc_heap_assert_locked(heap);
 	if (!READ_ONCE(cache->nr_abandoned))
 		return false;
-	spin_lock(&cache->abandoned_lock);
+	xalloc_os_spin_lock(&cache->abandoned_lock);
 	list_for_each_entry_safe(page, next, &cache->abandoned, link) {
 		if (n == XALLOC_ADOPT_BATCH)
 			break;
@@ -214,7 +214,7 @@ bool xalloc_heap_adopt(struct xalloc_cache *cache, struct xalloc_heap *heap)
 	heap->nr_pages += n;
 	left = cache->nr_abandoned - n;
 	WRITE_ONCE(cache->nr_abandoned, left);
-	spin_unlock(&cache->abandoned_lock);
+	xalloc_os_spin_unlock(&cache->abandoned_lock);
 	return left;
 }
 
@@ -263,9 +263,9 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 		WRITE_ONCE(page->heap, NULL);
 		WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
 	}
-	spin_lock_irqsave(&cache->abandoned_lock, flags);
+	xalloc_os_spin_lock_irqsave(&cache->abandoned_lock, flags);
 	list_splice_tail_init(&heap->pages, &cache->abandoned);
 	cache->nr_abandoned += heap->nr_pages;
-	spin_unlock_irqrestore(&cache->abandoned_lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&cache->abandoned_lock, flags);
 	heap->nr_pages = 0;
 }

@@ -97,8 +97,9 @@ static __always_inline bool xalloc_segment_starts_at(unsigned long addr)
 			return false;
 	}
 	chunk = READ_ONCE(reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS]);
-	return chunk && test_bit_acquire(slot % XALLOC_REGISTRY_CHUNK_BITS,
-					 chunk);
+	return chunk &&
+	       xalloc_os_bit_test_acquire(slot % XALLOC_REGISTRY_CHUNK_BITS,
+					  chunk);
 }
 
 /**

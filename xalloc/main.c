@@ -68,19 +68,26 @@ MODULE_PARM_DESC(give_back_ms,
 
 static int __init xalloc_init(void)
 {
-	int ret = xalloc_segments_init();
+	int ret = xalloc_os_work_init_queues();
 
 	if (ret)
 		return ret;
+	ret = xalloc_segments_init();
+	if (ret) {
+		xalloc_os_work_exit_queues();
+		return ret;
+	}
 	ret = xalloc_rcu_init();
 	if (ret) {
 		xalloc_segments_exit();
+		xalloc_os_work_exit_queues();
 		return ret;
 	}
 	ret = xalloc_caches_init();
 	if (ret) {
 		xalloc_rcu_exit();
 		xalloc_segments_exit();
+		xalloc_os_work_exit_queues();
 		return ret;
 	}
 	set_segments_live(true);
@@ -93,6 +100,7 @@ static int __init xalloc_init(void)
 		xalloc_caches_exit();
 		set_segments_live(false);
 		xalloc_segments_exit();
+		xalloc_os_work_exit_queues();
 	}
 	return ret;
 }
@@ -105,6 +113,7 @@ static void __exit xalloc_exit(void)
 	xalloc_caches_exit();
 	set_segments_live(false);
 	xalloc_segments_exit();
+	xalloc_os_work_exit_queues();
 }
 
 module_init(xalloc_init);

@@ -371,3 +371,113 @@ void xalloc_os_hotplug_exit(void)
 {
 	cpuhp_remove_state_nocalls(xalloc_cpuhp_state);
 }
+
+static struct workqueue_struct *reclaim_wq;
+
+static struct workqueue_struct *queue_of(enum xalloc_os_queue queue)
+{
+	return queue == XALLOC_QUEUE_RECLAIM ? reclaim_wq : system_unbound_wq;
+}
+
+int xalloc_os_work_init_queues(void)
+{
+	reclaim_wq = alloc_workqueue("xalloc_reclaim", WQ_MEM_RECLAIM, 0);
+	return reclaim_wq ? 0 : -ENOMEM;
+}
+
+void xalloc_os_work_exit_queues(void)
+{
+	destroy_workqueue(reclaim_wq);
+}
+
+static void work_run(struct work_struct *work)
+{
+	struct xalloc_os_work *w = container_of(work, struct xalloc_os_work,
+						work);
+
+	w->fn(w);
+}
+
+static void delayed_work_run(struct work_struct *work)
+{
+	struct xalloc_os_delayed_work *w;
+
+	w = container_of(to_delayed_work(work), struct xalloc_os_delayed_work,
+			 work);
+	w->fn(w);
+}
+
+static void gp_work_run(struct work_struct *work)
+{
+	struct xalloc_os_gp_work *w;
+
+	w = container_of(to_rcu_work(work), struct xalloc_os_gp_work, work);
+	w->fn(w);
+}
+
+void xalloc_os_work_init(struct xalloc_os_work *work,
+			 void (*fn)(struct xalloc_os_work *work))
+{
+	INIT_WORK(&work->work, work_run);
+	work->fn = fn;
+}
+
+void xalloc_os_delayed_work_init(struct xalloc_os_delayed_work *work,
+				 void (*fn)(struct xalloc_os_delayed_work *work))
+{
+	INIT_DELAYED_WORK(&work->work, delayed_work_run);
+	work->fn = fn;
+}
+
+void xalloc_os_gp_work_init(struct xalloc_os_gp_work *work,
+			    void (*fn)(struct xalloc_os_gp_work *work))
+{
+	INIT_RCU_WORK(&work->work, gp_work_run);
+	work->fn = fn;
+}
+
+bool xalloc_os_queue_work(enum xalloc_os_queue queue,
+			  struct xalloc_os_work *work)
+{
+	return queue_work(queue_of(queue), &work->work);
+}
+
+bool xalloc_os_queue_delayed_work(enum xalloc_os_queue queue,
+				  struct xalloc_os_delayed_work *work,
+				  unsigned long delay)
+{
+	return queue_delayed_work(queue_of(queue), &work->work, delay);
+}
+
+void xalloc_os_mod_delayed_work(enum xalloc_os_queue queue,
+				struct xalloc_os_delayed_work *work,
+				unsigned long delay)
+{
+	mod_delayed_work(queue_of(queue), &work->work, delay);
+}
+
+/* call_rcu_hurry() inside: a lazy RCU kernel does not hold it back. */
+void xalloc_os_queue_gp_work(struct xalloc_os_gp_work *work)
+{
+	queue_rcu_work(reclaim_wq, &work->work);
+}
+
+void xalloc_os_cancel_work_sync(struct xalloc_os_work *work)
+{
+	cancel_work_sync(&work->work);
+}
+
+void xalloc_os_cancel_delayed_work_sync(struct xalloc_os_delayed_work *work)
+{
+	cancel_delayed_work_sync(&work->work);
+}
+
+void xalloc_os_flush_work(struct xalloc_os_work *work)
+{
+	flush_work(&work->work);
+}
+
+void xalloc_os_flush_reclaim_queue(void)
+{
+	flush_workqueue(reclaim_wq);
+}

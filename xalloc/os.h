@@ -59,6 +59,9 @@
 			       DEFAULT_RATELIMIT_BURST)
 #define xalloc_ratelimit(state)		__ratelimit(state)
 
+/* How a code address prints: as a symbol and offset. */
+#define XALLOC_OS_CODE_FMT		"%pS"
+
 #define xalloc_swab(word)		swab(word)
 #define xalloc_os_random_long()		get_random_long()
 
@@ -70,6 +73,49 @@
 #define xalloc_event_read_acquire(counter) \
 	((u64)atomic_long_read_acquire(counter))
 #define xalloc_event_read(counter)	((u64)atomic_long_read(counter))
+#define xalloc_event_dec(counter)	atomic_long_dec(counter)
+#define xalloc_event_sub(counter, n)	atomic_long_sub(n, counter)
+
+/*
+ * The allocator's own metadata (caches, pools, the registry's chunks),
+ * from the kernel's allocators. Callers ask xalloc_os_should_fail() first
+ * where a test injects failures.
+ */
+#define xalloc_os_meta_zalloc(size, gfp)	kzalloc(size, gfp)
+#define xalloc_os_meta_calloc(n, size)		kcalloc(n, size, GFP_KERNEL)
+#define xalloc_os_meta_free(p)			kfree(p)
+/* Large arrays: vmalloc'd when the page allocator cannot give them. */
+#define xalloc_os_meta_big_calloc(n, size)	kvcalloc(n, size, GFP_KERNEL)
+#define xalloc_os_meta_big_free(p)		kvfree(p)
+#define xalloc_os_strdup(s)			kstrdup(s, GFP_KERNEL)
+
+/*
+ * Bits of a bitmap that lookups test without a lock: a set publishes
+ * what was written before it (release), a test that finds the bit set
+ * sees it (acquire).
+ */
+static inline void xalloc_os_bit_publish(unsigned long nr,
+					 unsigned long *map)
+{
+	/* Orders the writes before the set bit, which is not itself a barrier. */
+	smp_mb__before_atomic();
+	set_bit(nr, map);
+}
+
+#define xalloc_os_bit_clear(nr, map)		clear_bit(nr, map)
+#define xalloc_os_bit_test_acquire(nr, map)	test_bit_acquire(nr, map)
+/* Install @new at *@p if it is still @old; true if it was. Fully ordered. */
+#define xalloc_os_cas_ptr(p, old, new) ({				\
+	typeof(p) __p = (p);						\
+	typeof(*__p) __old = (old);					\
+									\
+	cmpxchg(__p, __old, new) == __old;				\
+})
+
+/* Time, in ticks of xalloc_os_now(). */
+#define XALLOC_OS_TICKS_PER_SEC			HZ
+#define xalloc_os_ms_to_ticks(ms)		msecs_to_jiffies(ms)
+#define xalloc_os_time_before(a, b)		time_before(a, b)
 
 /*
  * kmemleak, whose calls are empty inlines on kernels without
@@ -130,6 +176,17 @@ void *xalloc_os_map_direct_segment(unsigned long size, int node, gfp_t gfp);
 void xalloc_os_unmap_segment(void *segment, unsigned long size);
 unsigned long xalloc_os_segment_overhead(unsigned long size);
 
+/*
+ * Where segments can lie, for the segment registry: the vmalloc area, and
+ * the direct map (all the physical memory the kernel can map, hot-added
+ * memory included) for XALLOC_DIRECT_MAP segments.
+ */
+#define XALLOC_OS_SEGMENT_AREA_START	VMALLOC_START
+#define XALLOC_OS_SEGMENT_AREA_END	VMALLOC_END
+#define XALLOC_OS_DIRECT_AREA_START	PAGE_OFFSET
+#define XALLOC_OS_DIRECT_AREA_END	(PAGE_OFFSET + BIT_ULL(MAX_PHYSMEM_BITS))
+#define xalloc_os_in_segment_area(p)	is_vmalloc_addr(p)
+
 static inline bool xalloc_os_may_sleep(gfp_t gfp)
 {
 	return gfpflags_allow_blocking(gfp);
@@ -148,6 +205,97 @@ static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
 	return (gfp & (GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
 		       __GFP_NORETRY | __GFP_NOFAIL)) | __GFP_NOWARN;
 }
+
+/*
+ * Locks. A spinlock is taken with interrupts off (_irqsave) wherever an
+ * interrupt may take it too; a raw one stays a spinning lock on
+ * PREEMPT_RT, for sections that may be reached from any context there.
+ */
+struct xalloc_os_spinlock {
+	spinlock_t lock;	/* the kernel's, wrapped for the boundary */
+};
+
+#define xalloc_os_spin_init(l)		spin_lock_init(&(l)->lock)
+#define xalloc_os_spin_lock(l)		spin_lock(&(l)->lock)
+#define xalloc_os_spin_unlock(l)	spin_unlock(&(l)->lock)
+#define xalloc_os_spin_lock_irqsave(l, flags) \
+	spin_lock_irqsave(&(l)->lock, flags)
+#define xalloc_os_spin_unlock_irqrestore(l, flags) \
+	spin_unlock_irqrestore(&(l)->lock, flags)
+
+struct xalloc_os_raw_spinlock {
+	raw_spinlock_t lock;
+};
+
+#define xalloc_os_raw_init(l)		raw_spin_lock_init(&(l)->lock)
+#define xalloc_os_raw_lock(l)		raw_spin_lock(&(l)->lock)
+#define xalloc_os_raw_lock_irqsave(l, flags) \
+	raw_spin_lock_irqsave(&(l)->lock, flags)
+#define xalloc_os_raw_unlock_irqrestore(l, flags) \
+	raw_spin_unlock_irqrestore(&(l)->lock, flags)
+#define xalloc_os_raw_assert_held(l)	lockdep_assert_held(&(l)->lock)
+#define xalloc_os_irq_save(flags)	local_irq_save(flags)
+
+/* A sleeping lock, for process context. */
+struct xalloc_os_mutex {
+	struct mutex lock;	/* the kernel's, wrapped for the boundary */
+};
+
+#define xalloc_os_mutex_init(m)		mutex_init(&(m)->lock)
+#define xalloc_os_mutex_lock(m)		mutex_lock(&(m)->lock)
+#define xalloc_os_mutex_unlock(m)	mutex_unlock(&(m)->lock)
+
+/*
+ * Deferred work (os.c): @fn runs later, in process context, on one of two
+ * queues. XALLOC_QUEUE_BACKGROUND is the kernel's unbound queue;
+ * XALLOC_QUEUE_RECLAIM is xalloc's own, which runs work on the CPU that
+ * queued it and keeps running under memory pressure (WQ_MEM_RECLAIM), for
+ * the work that frees memory. A grace-period work runs after an RCU grace
+ * period, on XALLOC_QUEUE_RECLAIM.
+ */
+enum xalloc_os_queue {
+	XALLOC_QUEUE_BACKGROUND,
+	XALLOC_QUEUE_RECLAIM,
+};
+
+struct xalloc_os_work {
+	struct work_struct work;
+	void (*fn)(struct xalloc_os_work *work);
+};
+
+struct xalloc_os_delayed_work {
+	struct delayed_work work;
+	void (*fn)(struct xalloc_os_delayed_work *work);
+};
+
+struct xalloc_os_gp_work {
+	struct rcu_work work;
+	void (*fn)(struct xalloc_os_gp_work *work);
+};
+
+int xalloc_os_work_init_queues(void);
+void xalloc_os_work_exit_queues(void);
+void xalloc_os_work_init(struct xalloc_os_work *work,
+			 void (*fn)(struct xalloc_os_work *work));
+void xalloc_os_delayed_work_init(struct xalloc_os_delayed_work *work,
+				 void (*fn)(struct xalloc_os_delayed_work *work));
+void xalloc_os_gp_work_init(struct xalloc_os_gp_work *work,
+			    void (*fn)(struct xalloc_os_gp_work *work));
+bool xalloc_os_queue_work(enum xalloc_os_queue queue,
+			  struct xalloc_os_work *work);
+/* Queue @work to run after @delay ticks, unless it is queued already. */
+bool xalloc_os_queue_delayed_work(enum xalloc_os_queue queue,
+				  struct xalloc_os_delayed_work *work,
+				  unsigned long delay);
+/* Queue @work to run after @delay ticks, queued already or not. */
+void xalloc_os_mod_delayed_work(enum xalloc_os_queue queue,
+				struct xalloc_os_delayed_work *work,
+				unsigned long delay);
+void xalloc_os_queue_gp_work(struct xalloc_os_gp_work *work);
+void xalloc_os_cancel_work_sync(struct xalloc_os_work *work);
+void xalloc_os_cancel_delayed_work_sync(struct xalloc_os_delayed_work *work);
+void xalloc_os_flush_work(struct xalloc_os_work *work);
+void xalloc_os_flush_reclaim_queue(void);
 
 /*
  * CPU sections and claims, on which the per-CPU heaps rely (see
@@ -238,10 +386,16 @@ static inline int xalloc_this_node(void)
 	return numa_mem_id();
 }
 
+/* How many node numbers this kernel can have. */
+static inline int xalloc_os_nr_nodes(void)
+{
+	return nr_node_ids;
+}
+
 /* Is @node a node number this kernel can have? */
 static inline bool xalloc_os_node_valid(int node)
 {
-	return node >= 0 && node < nr_node_ids;
+	return node >= 0 && node < xalloc_os_nr_nodes();
 }
 
 static inline bool xalloc_os_node_has_memory(int node)

@@ -5,7 +5,7 @@
  * Frees are gathered per CPU into arrays, as kvfree_rcu() gathers them:
  * xalloc_free_rcu() stores the caller's rcu_head in its CPU's array, and
  * the array, once full or at most XALLOC_RCU_DRAIN_DELAY after its first
- * free, is handed to RCU with one queue_rcu_work() of its own. After the
+ * free, is handed to RCU with one grace-period work of its own. After the
  * grace period a worker frees every object of the array, in process
  * context, as kvfree_rcu() does, so that a few hundred frees do not run
  * in one softirq. A burst of frees costs RCU one callback per few hundred
@@ -40,7 +40,7 @@
  * objects per CPU stay allocated after a grace period, not how much
  * memory waits; kvfree_rcu() waits up to five seconds.
  */
-#define XALLOC_RCU_DRAIN_DELAY		HZ
+#define XALLOC_RCU_DRAIN_DELAY		XALLOC_OS_TICKS_PER_SEC
 
 /* An array is a page, as kvfree_rcu()'s: about 500 frees. */
 #define XALLOC_RCU_BATCH_BYTES		PAGE_SIZE
@@ -48,23 +48,20 @@
 	((XALLOC_RCU_BATCH_BYTES - sizeof(struct xalloc_rcu_batch)) /	\
 	 sizeof(struct rcu_head *))
 
-/* Frees of sealed arrays, drains and refills; it may run under reclaim. */
-static struct workqueue_struct *rcu_wq;
-
 /**
  * struct xalloc_rcu_batch - frees waiting for one grace period together
- * @work: queued with queue_rcu_work() once the array is sealed
+ * @work: queued with xalloc_os_queue_gp_work() once the array is sealed
  * @nr: heads stored; written under its CPU's lock while the array fills,
  *      read by the worker, reset when the array becomes a spare
  * @heads: the rcu_heads of the objects to free
  *
  * An array is owned by its CPU's struct xalloc_rcu_cpu while it fills or
  * waits as the spare, and by RCU and the workqueue from the
- * queue_rcu_work() that seals it until its worker has freed its objects
+ * grace-period work that seals it until its worker has freed its objects
  * and made it a spare again, or freed it.
  */
 struct xalloc_rcu_batch {
-	struct rcu_work work;
+	struct xalloc_os_gp_work work;
 	unsigned int nr;
 	struct rcu_head *heads[];
 };
@@ -74,9 +71,9 @@ struct xalloc_rcu_batch {
  * @lock: guards every other field but the work items. Raw and taken with
  *        interrupts off: xalloc_free_rcu() may be called from any context
  *        but NMI, on PREEMPT_RT too. No xalloc lock is taken under it;
- *        the only call made under it is the queue_rcu_work() that seals
- *        an array, so that once an array has left @filling it is RCU's
- *        (see xalloc_rcu_barrier()).
+ *        the only call made under it is the xalloc_os_queue_gp_work()
+ *        that seals an array, so that once an array has left @filling it
+ *        is RCU's (see xalloc_rcu_barrier()).
  * @filling: the array frees go to, or NULL; never empty
  * @spare: an empty array, ready to replace @filling when it is sealed
  * @queued: frees queued on this CPU, in an array or alone
@@ -93,35 +90,35 @@ struct xalloc_rcu_batch {
  * every CPU.
  */
 struct xalloc_rcu_cpu {
-	raw_spinlock_t lock;
+	struct xalloc_os_raw_spinlock lock;
 	struct xalloc_rcu_batch *filling;
 	struct xalloc_rcu_batch *spare;
 	unsigned long queued;
 	unsigned long freed;
 	unsigned long batches;
 	unsigned long unbatched;
-	struct delayed_work drain;
-	struct work_struct refill;
+	struct xalloc_os_delayed_work drain;
+	struct xalloc_os_work refill;
 };
 
-static DEFINE_PER_CPU(struct xalloc_rcu_cpu, rcu_cpus);
+static struct xalloc_rcu_cpu __percpu *rcu_cpus;
 
 /* This CPU's frees, locked; interrupts off keep the task on the CPU. */
 static struct xalloc_rcu_cpu *rcu_cpu_lock(unsigned long *flags)
-	__acquires(&rcu_cpus.lock)
+	__acquires(&rcu_cpus->lock)
 {
 	struct xalloc_rcu_cpu *rc;
 
-	local_irq_save(*flags);
-	rc = this_cpu_ptr(&rcu_cpus);
-	raw_spin_lock(&rc->lock);
+	xalloc_os_irq_save(*flags);
+	rc = xalloc_os_this_ptr(rcu_cpus);
+	xalloc_os_raw_lock(&rc->lock);
 	return rc;
 }
 
 static void rcu_cpu_unlock(struct xalloc_rcu_cpu *rc, unsigned long flags)
 	__releases(&rc->lock)
 {
-	raw_spin_unlock_irqrestore(&rc->lock, flags);
+	xalloc_os_raw_unlock_irqrestore(&rc->lock, flags);
 }
 
 static void count_freed(unsigned int nr)
@@ -173,14 +170,14 @@ static void free_one_gp_passed(struct rcu_head *head)
  * The grace period of an array has passed: free its objects, and keep the
  * array as this CPU's spare if it has none.
  */
-static void batch_gp_passed(struct work_struct *work)
+static void batch_gp_passed(struct xalloc_os_gp_work *work)
 {
 	struct xalloc_rcu_batch *batch;
 	struct xalloc_rcu_cpu *rc;
 	unsigned long flags;
 	unsigned int i, nr;
 
-	batch = container_of(to_rcu_work(work), struct xalloc_rcu_batch, work);
+	batch = container_of(work, struct xalloc_rcu_batch, work);
 	nr = batch->nr;
 	for (i = 0; i < nr; i++) {
 		free_queued(batch->heads[i]);
@@ -188,7 +185,7 @@ static void batch_gp_passed(struct work_struct *work)
 		if (XALLOC_LEAK_TRACKING)
 			batch->heads[i] = NULL;
 		if (!(i % 64))
-			cond_resched();
+			xalloc_os_cond_resched();
 	}
 	batch->nr = 0;
 	rc = rcu_cpu_lock(&flags);
@@ -206,11 +203,11 @@ static void batch_seal(struct xalloc_rcu_cpu *rc)
 {
 	struct xalloc_rcu_batch *batch = rc->filling;
 
-	lockdep_assert_held(&rc->lock);
+	xalloc_os_raw_assert_held(&rc->lock);
 	rc->batches++;
 	rc->filling = NULL;
-	INIT_RCU_WORK(&batch->work, batch_gp_passed);
-	queue_rcu_work(rcu_wq, &batch->work);
+	xalloc_os_gp_work_init(&batch->work, batch_gp_passed);
+	xalloc_os_queue_gp_work(&batch->work);
 }
 
 /*
@@ -247,9 +244,10 @@ static void queue_free(struct rcu_head *head)
 	if (!batch)
 		xalloc_os_after_gp(head, free_one_gp_passed);
 	if (nr == 1)
-		queue_delayed_work(rcu_wq, &rc->drain, XALLOC_RCU_DRAIN_DELAY);
+		xalloc_os_queue_delayed_work(XALLOC_QUEUE_RECLAIM, &rc->drain,
+					     XALLOC_RCU_DRAIN_DELAY);
 	if (refill)
-		queue_work(rcu_wq, &rc->refill);
+		xalloc_os_queue_work(XALLOC_QUEUE_RECLAIM, &rc->refill);
 }
 
 /* Seal @rc's array, if it has one: its frees have waited long enough. */
@@ -257,16 +255,15 @@ static void drain_cpu(struct xalloc_rcu_cpu *rc)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&rc->lock, flags);
+	xalloc_os_raw_lock_irqsave(&rc->lock, flags);
 	if (rc->filling)
 		batch_seal(rc);
-	raw_spin_unlock_irqrestore(&rc->lock, flags);
+	xalloc_os_raw_unlock_irqrestore(&rc->lock, flags);
 }
 
-static void drain_work(struct work_struct *work)
+static void drain_work(struct xalloc_os_delayed_work *work)
 {
-	drain_cpu(container_of(to_delayed_work(work), struct xalloc_rcu_cpu,
-			       drain));
+	drain_cpu(container_of(work, struct xalloc_rcu_cpu, drain));
 }
 
 /* Give @rc a spare array, here where allocating may sleep. */
@@ -278,16 +275,16 @@ static void refill_spare(struct xalloc_rcu_cpu *rc)
 	batch = xalloc_os_alloc_rcu_batch(XALLOC_RCU_BATCH_BYTES);
 	if (!batch)
 		return;
-	raw_spin_lock_irqsave(&rc->lock, flags);
+	xalloc_os_raw_lock_irqsave(&rc->lock, flags);
 	if (!rc->spare) {
 		rc->spare = batch;
 		batch = NULL;
 	}
-	raw_spin_unlock_irqrestore(&rc->lock, flags);
+	xalloc_os_raw_unlock_irqrestore(&rc->lock, flags);
 	xalloc_os_free_rcu_batch(batch);
 }
 
-static void refill_work(struct work_struct *work)
+static void refill_work(struct xalloc_os_work *work)
 {
 	refill_spare(container_of(work, struct xalloc_rcu_cpu, refill));
 }
@@ -313,18 +310,18 @@ void xalloc_rcu_get_stats(struct xalloc_rcu_stats *stats)
 
 	memset(stats, 0, sizeof(*stats));
 	xalloc_for_each_cpu(cpu) {
-		rc = per_cpu_ptr(&rcu_cpus, cpu);
-		raw_spin_lock_irqsave(&rc->lock, flags);
+		rc = xalloc_os_cpu_ptr(rcu_cpus, cpu);
+		xalloc_os_raw_lock_irqsave(&rc->lock, flags);
 		freed += rc->freed;
-		raw_spin_unlock_irqrestore(&rc->lock, flags);
+		xalloc_os_raw_unlock_irqrestore(&rc->lock, flags);
 	}
 	xalloc_for_each_cpu(cpu) {
-		rc = per_cpu_ptr(&rcu_cpus, cpu);
-		raw_spin_lock_irqsave(&rc->lock, flags);
+		rc = xalloc_os_cpu_ptr(rcu_cpus, cpu);
+		xalloc_os_raw_lock_irqsave(&rc->lock, flags);
 		stats->queued += rc->queued;
 		stats->batches += rc->batches;
 		stats->unbatched += rc->unbatched;
-		raw_spin_unlock_irqrestore(&rc->lock, flags);
+		xalloc_os_raw_unlock_irqrestore(&rc->lock, flags);
 	}
 	stats->pending = stats->queued - freed;
 }
@@ -358,13 +355,13 @@ void xalloc_rcu_barrier(void)
 	int cpu;
 
 	xalloc_for_each_cpu(cpu)
-		drain_cpu(per_cpu_ptr(&rcu_cpus, cpu));
+		drain_cpu(xalloc_os_cpu_ptr(rcu_cpus, cpu));
 	/*
 	 * An array sealed before its lock was taken above is RCU's already:
 	 * after its grace period its work is queued, then flushed.
 	 */
 	xalloc_os_gp_barrier();
-	flush_workqueue(rcu_wq);
+	xalloc_os_flush_reclaim_queue();
 }
 EXPORT_SYMBOL_GPL(xalloc_rcu_barrier);
 
@@ -378,14 +375,14 @@ int xalloc_rcu_init(void)
 	struct xalloc_rcu_cpu *rc;
 	int cpu;
 
-	rcu_wq = alloc_workqueue("xalloc_rcu", WQ_MEM_RECLAIM, 0);
-	if (!rcu_wq)
+	rcu_cpus = xalloc_os_alloc_percpu(struct xalloc_rcu_cpu);
+	if (!rcu_cpus)
 		return -ENOMEM;
 	xalloc_for_each_cpu(cpu) {
-		rc = per_cpu_ptr(&rcu_cpus, cpu);
-		raw_spin_lock_init(&rc->lock);
-		INIT_DELAYED_WORK(&rc->drain, drain_work);
-		INIT_WORK(&rc->refill, refill_work);
+		rc = xalloc_os_cpu_ptr(rcu_cpus, cpu);
+		xalloc_os_raw_init(&rc->lock);
+		xalloc_os_delayed_work_init(&rc->drain, drain_work);
+		xalloc_os_work_init(&rc->refill, refill_work);
 		if (xalloc_cpu_online(cpu))
 			refill_spare(rc);
 	}
@@ -399,17 +396,14 @@ void xalloc_rcu_exit(void)
 	int cpu;
 
 	xalloc_for_each_cpu(cpu) {
-		rc = per_cpu_ptr(&rcu_cpus, cpu);
-		cancel_delayed_work_sync(&rc->drain);
-		cancel_work_sync(&rc->refill);
+		rc = xalloc_os_cpu_ptr(rcu_cpus, cpu);
+		xalloc_os_cancel_delayed_work_sync(&rc->drain);
+		xalloc_os_cancel_work_sync(&rc->refill);
 	}
 	xalloc_rcu_barrier();
-	destroy_workqueue(rcu_wq);
-	xalloc_for_each_cpu(cpu) {
-		rc = per_cpu_ptr(&rcu_cpus, cpu);
-		xalloc_os_free_rcu_batch(rc->spare);
-		rc->spare = NULL;
-	}
+	xalloc_for_each_cpu(cpu)
+		xalloc_os_free_rcu_batch(xalloc_os_cpu_ptr(rcu_cpus, cpu)->spare);
+	xalloc_os_free_percpu(rcu_cpus);
 }
 
 /*
@@ -445,10 +439,10 @@ static bool head_fits(struct xalloc_cache *cache, struct xalloc_page *page,
 static bool head_claim(struct xalloc_cache *cache, struct xalloc_page *page,
 		       const void *obj, struct rcu_head *head)
 {
-	rcu_callback_t seen = READ_ONCE(head->func);
+	typeof(head->func) seen = READ_ONCE(head->func);
 
 	if (seen != free_one_gp_passed &&
-	    cmpxchg(&head->func, seen, free_one_gp_passed) == seen)
+	    xalloc_os_cas_ptr(&head->func, seen, free_one_gp_passed))
 		return true;
 	xalloc_report(XALLOC_REPORT_INVALID_FREE, cache, page, obj, 1,
 		      "double free (queued by xalloc_free_rcu already)");

@@ -54,8 +54,7 @@ void xalloc_report(enum xalloc_report_kind kind, struct xalloc_cache *cache,
 		   struct xalloc_page *page, const void *obj,
 		   unsigned long count, const char *fmt, ...)
 {
-	char who[XALLOC_NAME_MAX + 12] = "", where[96] = "";
-	struct va_format vaf;
+	char who[XALLOC_NAME_MAX + 12] = "", where[96] = "", what[128];
 	va_list args;
 	int len = 0;
 
@@ -74,13 +73,12 @@ void xalloc_report(enum xalloc_report_kind kind, struct xalloc_cache *cache,
 	if (cache)
 		scnprintf(who, sizeof(who), "cache '%s': ", cache->name);
 	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	if (kind == XALLOC_REPORT_INVALID_FREE)
-		xalloc_warn("%s%pV%s\n", who, &vaf, where);
-	else
-		xalloc_err("%s%pV%s\n", who, &vaf, where);
+	vscnprintf(what, sizeof(what), fmt, args);
 	va_end(args);
+	if (kind == XALLOC_REPORT_INVALID_FREE)
+		xalloc_warn("%s%s%s\n", who, what, where);
+	else
+		xalloc_err("%s%s%s\n", who, what, where);
 	report_tracks(cache, page, obj);
 }
 

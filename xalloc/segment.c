@@ -48,7 +48,7 @@ static atomic_long_t nr_maps, nr_inline_maps;
 /* Huge segments mapped, the bytes they span, the bytes they hold. */
 static atomic_long_t nr_huge, huge_bytes, huge_held;
 static LLIST_HEAD(huge_unmaps);
-static struct work_struct huge_unmap_work;
+static struct xalloc_os_work huge_unmap_work;
 
 /*
  * The low watermark, per unit of reserve_segments and of demand: two small
@@ -58,7 +58,7 @@ static struct work_struct huge_unmap_work;
  */
 #define XALLOC_RESERVE_SMALL_PAGES	2
 #define XALLOC_DEMAND_MAX		16
-#define XALLOC_DEMAND_PERIOD		(5 * HZ)
+#define XALLOC_DEMAND_PERIOD		(5 * XALLOC_OS_TICKS_PER_SEC)
 
 /**
  * struct xalloc_pool - the segments of one NUMA node and size
@@ -80,13 +80,14 @@ static struct work_struct huge_unmap_work;
  *           maps a segment even if the watermark looks met (the empty
  *           segments may all wait for a grace period to change format)
  * @demand: the reserve's multiplier, 1 to XALLOC_DEMAND_MAX
- * @demand_stamp: jiffies when @demand last grew or was last halved
+ * @demand_stamp: time (xalloc_os_now()) when @demand last grew or was last halved
  * @gp_wanted: @gp_kick is queued
  * @last_retired: grace-period cookie of the page given back last
  * @gp_kick: asks RCU for the grace period given-back pages wait for
  */
 struct xalloc_pool {
-	spinlock_t lock;	/* irq-safe: pages come back from any context */
+	/* irq-safe: pages come back from any context */
+	struct xalloc_os_spinlock lock;
 	struct list_head partial;
 	struct list_head empty;
 	struct list_head full;
@@ -121,12 +122,20 @@ enum xalloc_pool_type {
 
 static struct xalloc_pool *pools;
 static unsigned int nr_pools;
-static struct work_struct refill_work;		/* map the reserves */
-static DEFINE_MUTEX(refill_mutex);		/* one refill at a time */
-static struct delayed_work demand_work;		/* let demand decay */
-static struct delayed_work give_back_work;	/* unmap aged empty segments */
-static struct work_struct reclaim_work;
-static unsigned long reclaim_last;	/* jiffies at the last reclaim */
+static struct xalloc_os_work refill_work;	/* map the reserves */
+static struct xalloc_os_mutex refill_mutex;	/* one refill at a time */
+static struct xalloc_os_delayed_work demand_work; /* let demand decay */
+/* Unmap aged empty segments. */
+static struct xalloc_os_delayed_work give_back_work;
+static struct xalloc_os_work reclaim_work;
+static unsigned long reclaim_last;	/* xalloc_os_now() at the last reclaim */
+
+/* Queue @work to run on the background queue @delay ticks from now. */
+static void queue_later(struct xalloc_os_delayed_work *work,
+			unsigned long delay)
+{
+	xalloc_os_queue_delayed_work(XALLOC_QUEUE_BACKGROUND, work, delay);
+}
 
 static struct xalloc_pool *pool_of(int node, const struct xalloc_cache *cache)
 {
@@ -149,11 +158,13 @@ static unsigned int pool_pages_per_segment(struct xalloc_pool *pool,
 static int registry_init_range(struct xalloc_registry *reg,
 			       unsigned long start, unsigned long end)
 {
+	unsigned long nr_chunks;
+
 	reg->base = start;
 	reg->slots = DIV_ROUND_UP(end - start, XALLOC_SEGMENT_MIN_SIZE);
-	reg->chunks = kvcalloc(DIV_ROUND_UP(reg->slots,
-					    XALLOC_REGISTRY_CHUNK_BITS),
-			       sizeof(*reg->chunks), GFP_KERNEL);
+	nr_chunks = DIV_ROUND_UP(reg->slots, XALLOC_REGISTRY_CHUNK_BITS);
+	reg->chunks = xalloc_os_meta_big_calloc(nr_chunks,
+						sizeof(*reg->chunks));
 	return reg->chunks ? 0 : -ENOMEM;
 }
 
@@ -164,8 +175,8 @@ static void registry_exit_range(struct xalloc_registry *reg)
 	if (!reg->chunks)
 		return;
 	for (i = 0; i * XALLOC_REGISTRY_CHUNK_BITS < reg->slots; i++)
-		kfree(reg->chunks[i]);
-	kvfree(reg->chunks);
+		xalloc_os_meta_free(reg->chunks[i]);
+	xalloc_os_meta_big_free(reg->chunks);
 	reg->chunks = NULL;
 }
 
@@ -183,10 +194,12 @@ static void registry_exit(void)
  */
 static int registry_init(void)
 {
-	if (registry_init_range(&xalloc_vmalloc_registry, VMALLOC_START,
-				VMALLOC_END) ||
-	    registry_init_range(&xalloc_direct_registry, PAGE_OFFSET,
-				PAGE_OFFSET + BIT_ULL(MAX_PHYSMEM_BITS))) {
+	if (registry_init_range(&xalloc_vmalloc_registry,
+				XALLOC_OS_SEGMENT_AREA_START,
+				XALLOC_OS_SEGMENT_AREA_END) ||
+	    registry_init_range(&xalloc_direct_registry,
+				XALLOC_OS_DIRECT_AREA_START,
+				XALLOC_OS_DIRECT_AREA_END)) {
 		registry_exit();
 		return -ENOMEM;
 	}
@@ -196,7 +209,7 @@ static int registry_init(void)
 /* Bytes the registries hold: their chunk arrays and their chunks. */
 static unsigned long registry_bytes(void)
 {
-	unsigned long bytes = atomic_long_read(&registry_chunks) * PAGE_SIZE;
+	unsigned long bytes = xalloc_event_read(&registry_chunks) * PAGE_SIZE;
 	struct xalloc_registry *regs[] = {
 		&xalloc_vmalloc_registry, &xalloc_direct_registry,
 	};
@@ -213,7 +226,7 @@ static unsigned long registry_bytes(void)
 static struct xalloc_registry *registry_of(struct xalloc_segment *segment,
 					   unsigned long *slot)
 {
-	struct xalloc_registry *reg = is_vmalloc_addr(segment) ?
+	struct xalloc_registry *reg = xalloc_os_in_segment_area(segment) ?
 				      &xalloc_vmalloc_registry :
 				      &xalloc_direct_registry;
 
@@ -235,18 +248,17 @@ static bool registry_add(struct xalloc_segment *segment, gfp_t gfp)
 	if (!READ_ONCE(*chunkp)) {
 		if (xalloc_os_should_fail(XALLOC_FAULT_METADATA, PAGE_SIZE))
 			return false;
-		chunk = kzalloc(PAGE_SIZE, gfp);
+		chunk = xalloc_os_meta_zalloc(PAGE_SIZE, gfp);
 		if (!chunk)
 			return false;
 		/* Fully ordered: the zeroed chunk is seen before its pointer. */
-		if (cmpxchg(chunkp, NULL, chunk))
-			kfree(chunk);
+		if (xalloc_os_cas_ptr(chunkp, NULL, chunk))
+			xalloc_event_inc(&registry_chunks);
 		else
-			atomic_long_inc(&registry_chunks);
+			xalloc_os_meta_free(chunk);
 	}
 	/* The header is seen before the bit: see xalloc_segment_lookup(). */
-	smp_mb__before_atomic();
-	set_bit(slot % XALLOC_REGISTRY_CHUNK_BITS, *chunkp);
+	xalloc_os_bit_publish(slot % XALLOC_REGISTRY_CHUNK_BITS, *chunkp);
 	return true;
 }
 
@@ -255,8 +267,8 @@ static void registry_remove(struct xalloc_segment *segment)
 	unsigned long slot;
 	struct xalloc_registry *reg = registry_of(segment, &slot);
 
-	clear_bit(slot % XALLOC_REGISTRY_CHUNK_BITS,
-		  reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS]);
+	xalloc_os_bit_clear(slot % XALLOC_REGISTRY_CHUNK_BITS,
+			    reg->chunks[slot / XALLOC_REGISTRY_CHUNK_BITS]);
 }
 
 void *xalloc_page_base(struct xalloc_page *page)
@@ -317,7 +329,7 @@ static void segment_init(struct xalloc_segment *segment,
 	segment->used_pages = 0;
 	segment->node = pool->node;
 	segment->retired = xalloc_os_gp_completed_cookie();
-	segment->empty_since = jiffies;
+	segment->empty_since = xalloc_os_now();
 	segment->lent = false;
 	segment_format(segment, kind);
 }
@@ -348,7 +360,7 @@ static struct xalloc_segment *segment_map(struct xalloc_pool *pool,
 		segment_unmap(segment);
 		return NULL;
 	}
-	atomic_long_inc(&nr_maps);
+	xalloc_event_inc(&nr_maps);
 	return segment;
 }
 
@@ -434,7 +446,7 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
 	unsigned long flags;
 	bool refill = false;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	list_add_tail(&segment->link, &pool->empty);
 	pool->nr_segments++;
 	pool->nr_empty++;
@@ -442,7 +454,7 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
 		page = &segment->pages[0];
 		refill = pool_lend_page(pool, page, cache);
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	if (refill)
 		xalloc_segment_request_refill();
 	return page;
@@ -455,7 +467,7 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
  */
 static bool pool_demand_grows(struct xalloc_pool *pool)
 {
-	pool->demand_stamp = jiffies;
+	pool->demand_stamp = xalloc_os_now();
 	if (pool->demand == XALLOC_DEMAND_MAX)
 		return false;
 	WRITE_ONCE(pool->demand, pool->demand + 1);
@@ -485,17 +497,16 @@ struct xalloc_page *xalloc_segment_grow(struct xalloc_cache *cache,
 	segment = segment_map(pool, cache->kind, gfp);
 	if (!segment)
 		return NULL;
-	atomic_long_inc(&nr_inline_maps);
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_event_inc(&nr_inline_maps);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	/* The first page of a kind is no sign that the reserve lags. */
 	if (pool->lent & BIT(cache->kind))
 		grew = pool_demand_grows(pool);
 	/* The miss that brought the caller here is served. */
 	pool->starved = false;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	if (grew)
-		queue_delayed_work(system_unbound_wq, &demand_work,
-				   XALLOC_DEMAND_PERIOD);
+		queue_later(&demand_work, XALLOC_DEMAND_PERIOD);
 	return pool_add_segment(pool, segment, cache);
 }
 
@@ -599,14 +610,14 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 	unsigned long flags;
 	bool refill = false;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	pool->active |= BIT(cache->kind);
 	page = pool_pick_page(pool, cache);
 	if (page)
 		refill = pool_lend_page(pool, page, cache);
 	else
 		pool->starved = true;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	if (refill)
 		xalloc_segment_request_refill();
 	return page;
@@ -634,11 +645,11 @@ static void pool_gp_passed(struct rcu_head *head)
 						gp_kick);
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	pool->gp_wanted = false;
 	if (!xalloc_os_gp_passed(pool->last_retired))
 		pool_want_gp(pool);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /* How long an empty segment waits before it may be unmapped. */
@@ -646,7 +657,7 @@ static unsigned long give_back_delay(void)
 {
 	if (!READ_ONCE(xalloc_reserve_segments))
 		return 0;
-	return msecs_to_jiffies(READ_ONCE(xalloc_give_back_ms));
+	return xalloc_os_ms_to_ticks(READ_ONCE(xalloc_give_back_ms));
 }
 
 /* Put the empty @segment's pages back in @pool's count. Under its lock. */
@@ -655,7 +666,7 @@ static void pool_segment_emptied(struct xalloc_pool *pool,
 {
 	pool->nr_empty++;
 	pool->free_pages -= segment->nr_pages;
-	segment->empty_since = jiffies;
+	segment->empty_since = xalloc_os_now();
 }
 
 /**
@@ -673,7 +684,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	unsigned long flags;
 	bool emptied = false;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	/*
 	 * The page is filled with its cache's blocks, unless it held
 	 * another cache's and was not carved whole.
@@ -703,7 +714,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 		emptied = true;
 	}
 	pool_file_segment(pool, segment);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	if (emptied)
 		xalloc_segment_give_back_after(give_back_delay());
 }
@@ -720,23 +731,23 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 	struct xalloc_pool *pool = xalloc_segment_of(page)->pool;
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	page->flags = XALLOC_PAGE_IN_USE | XALLOC_PAGE_LEAKED;
 	WRITE_ONCE(page->cache, NULL);
 	/* A late remote free, breaking the destroy contract, is refused. */
 	xalloc_atomic_set(&page->thread_free, XALLOC_TF_RETIRED);
 	page->heap = NULL;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /**
  * struct pool_trim - what a trim of the pools gives back
  * @keep_reserve: leave each pool its reserve
  * @scaled: that reserve as demand scaled it, or its base
- * @min_age: only segments empty for at least this many jiffies
+ * @min_age: only segments empty for at least this many ticks
  * @max: at most this many segments in all
  * @released: segments taken so far
- * @next: jiffies until the youngest segment kept for its age may go, 0
+ * @next: ticks until the youngest segment kept for its age may go, 0
  *        if none was
  * @list: the segments taken, out of their pools and the registry
  */
@@ -759,12 +770,12 @@ static void pool_detach_empty(struct xalloc_pool *pool, struct pool_trim *trim)
 	struct xalloc_segment *segment, *next;
 	unsigned long flags, keep, age;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	keep = trim->keep_reserve ? pool_keep_empty(pool, trim->scaled) : 0;
 	list_for_each_entry_safe(segment, next, &pool->empty, link) {
 		if (pool->nr_empty <= keep || trim->released >= trim->max)
 			break;
-		age = jiffies - segment->empty_since;
+		age = xalloc_os_now() - segment->empty_since;
 		if (age < trim->min_age) {
 			/* The list is oldest first: the rest are younger. */
 			if (!trim->next || trim->min_age - age < trim->next)
@@ -777,7 +788,7 @@ static void pool_detach_empty(struct xalloc_pool *pool, struct pool_trim *trim)
 		pool->nr_segments--;
 		trim->released++;
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /* Unmap detached segments, once no free can be looking at them. */
@@ -855,10 +866,11 @@ struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
 		xalloc_os_unmap_segment(segment, size);
 		return NULL;
 	}
-	atomic_long_inc(&nr_maps);
-	atomic_long_inc(&nr_huge);
-	atomic_long_add(size, &huge_bytes);
-	atomic_long_add(size + xalloc_os_segment_overhead(size), &huge_held);
+	xalloc_event_inc(&nr_maps);
+	xalloc_event_inc(&nr_huge);
+	xalloc_event_add(&huge_bytes, size);
+	xalloc_event_add(&huge_held,
+			 size + xalloc_os_segment_overhead(size));
 	return page;
 }
 
@@ -903,7 +915,7 @@ struct xalloc_page *xalloc_page_lookup_far(const void *ptr)
 	return page;
 }
 
-static void huge_unmap_fn(struct work_struct *work)
+static void huge_unmap_fn(struct xalloc_os_work *work)
 {
 	struct xalloc_segment *segment, *next;
 	struct llist_node *list = llist_del_all(&huge_unmaps);
@@ -919,7 +931,7 @@ static void huge_gp_passed(struct rcu_head *head)
 
 	segment = container_of(head, struct xalloc_segment, rcu);
 	llist_add(&segment->unmap, &huge_unmaps);
-	queue_work(system_unbound_wq, &huge_unmap_work);
+	xalloc_os_queue_work(XALLOC_QUEUE_BACKGROUND, &huge_unmap_work);
 }
 
 /**
@@ -938,9 +950,10 @@ void xalloc_segment_release_huge(struct xalloc_page *page)
 	unsigned long size = PAGE_SIZE + page->block_size;
 
 	registry_remove(segment);
-	atomic_long_dec(&nr_huge);
-	atomic_long_sub(size, &huge_bytes);
-	atomic_long_sub(size + xalloc_os_segment_overhead(size), &huge_held);
+	xalloc_event_dec(&nr_huge);
+	xalloc_event_sub(&huge_bytes, size);
+	xalloc_event_sub(&huge_held,
+			 size + xalloc_os_segment_overhead(size));
 	xalloc_os_after_gp(&segment->rcu, huge_gp_passed);
 }
 
@@ -970,12 +983,12 @@ static void pool_refill(struct xalloc_pool *pool, bool all)
 	unsigned long flags;
 	bool starved, asked;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	starved = pool->starved;
 	asked = pool->refill || all;
 	pool->starved = false;
 	pool->refill = false;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	if (!starved && !asked)
 		return;
 	/*
@@ -994,7 +1007,7 @@ static void pool_refill(struct xalloc_pool *pool, bool all)
  * reserve needs, and come back when the next one is due. Queued when a
  * segment empties; a pending run is never later than a new one would be.
  */
-static void give_back_aged(struct work_struct *work)
+static void give_back_aged(struct xalloc_os_delayed_work *work)
 {
 	struct pool_trim trim = {
 		.keep_reserve = true,
@@ -1005,8 +1018,7 @@ static void give_back_aged(struct work_struct *work)
 
 	pools_trim(&trim);
 	if (trim.next)
-		queue_delayed_work(system_unbound_wq, &give_back_work,
-				   trim.next);
+		queue_later(&give_back_work, trim.next);
 }
 
 /*
@@ -1019,15 +1031,16 @@ static bool pool_demand_decays(struct xalloc_pool *pool, bool *above)
 	unsigned long flags;
 	bool dropped = false;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	if (pool->demand > 1 &&
-	    time_after_eq(jiffies, pool->demand_stamp + XALLOC_DEMAND_PERIOD)) {
+	    !xalloc_os_time_before(xalloc_os_now(),
+				   pool->demand_stamp + XALLOC_DEMAND_PERIOD)) {
 		WRITE_ONCE(pool->demand, pool->demand / 2);
-		pool->demand_stamp = jiffies;
+		pool->demand_stamp = xalloc_os_now();
 		dropped = true;
 	}
 	*above |= pool->demand > 1;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	return dropped;
 }
 
@@ -1035,7 +1048,7 @@ static bool pool_demand_decays(struct xalloc_pool *pool, bool *above)
  * Let demand decay, give back what a smaller reserve does not need, and
  * come back a period later while some pool's demand is above 1.
  */
-static void decay_demand(struct work_struct *work)
+static void decay_demand(struct xalloc_os_delayed_work *work)
 {
 	bool dropped = false, above = false;
 	unsigned int i;
@@ -1043,10 +1056,10 @@ static void decay_demand(struct work_struct *work)
 	for (i = 0; i < nr_pools; i++)
 		dropped |= pool_demand_decays(&pools[i], &above);
 	if (dropped)
-		mod_delayed_work(system_unbound_wq, &give_back_work, 0);
+		xalloc_os_mod_delayed_work(XALLOC_QUEUE_BACKGROUND,
+					   &give_back_work, 0);
 	if (above)
-		queue_delayed_work(system_unbound_wq, &demand_work,
-				   XALLOC_DEMAND_PERIOD);
+		queue_later(&demand_work, XALLOC_DEMAND_PERIOD);
 }
 
 /*
@@ -1057,29 +1070,30 @@ static void pools_refill(bool all)
 {
 	unsigned int i;
 
-	mutex_lock(&refill_mutex);
+	xalloc_os_mutex_lock(&refill_mutex);
 	for (i = 0; i < nr_pools; i++)
 		pool_refill(&pools[i], all);
-	mutex_unlock(&refill_mutex);
+	xalloc_os_mutex_unlock(&refill_mutex);
 }
 
-static void refill_pools(struct work_struct *work)
+static void refill_pools(struct xalloc_os_work *work)
 {
 	pools_refill(false);
 }
 
 /**
  * xalloc_segment_give_back_after() - unmap the empty segments due, then
- * @delay: in jiffies; 0 brings a pending run forward
+ * @delay: in ticks; 0 brings a pending run forward
  *
  * Callable from any context.
  */
 void xalloc_segment_give_back_after(unsigned long delay)
 {
 	if (!delay)
-		mod_delayed_work(system_unbound_wq, &give_back_work, 0);
+		xalloc_os_mod_delayed_work(XALLOC_QUEUE_BACKGROUND,
+					   &give_back_work, 0);
 	else
-		queue_delayed_work(system_unbound_wq, &give_back_work, delay);
+		queue_later(&give_back_work, delay);
 }
 
 /**
@@ -1089,7 +1103,7 @@ void xalloc_segment_give_back_after(unsigned long delay)
  */
 void xalloc_segment_request_refill(void)
 {
-	queue_work(system_unbound_wq, &refill_work);
+	xalloc_os_queue_work(XALLOC_QUEUE_BACKGROUND, &refill_work);
 }
 
 /*
@@ -1104,14 +1118,14 @@ static void pools_reset(bool afresh)
 	unsigned int i;
 
 	for (i = 0; i < nr_pools; i++) {
-		spin_lock_irqsave(&pools[i].lock, flags);
+		xalloc_os_spin_lock_irqsave(&pools[i].lock, flags);
 		WRITE_ONCE(pools[i].demand, 1);
 		if (afresh) {
 			pools[i].lent = 0;
 			pools[i].refill = false;
 			pools[i].starved = false;
 		}
-		spin_unlock_irqrestore(&pools[i].lock, flags);
+		xalloc_os_spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
 }
 
@@ -1172,11 +1186,11 @@ unsigned long xalloc_segment_count_reclaimable(void)
  * empty segments are unmapped, reserves included. A work item, since the
  * shrinker must not wait for every CPU of every cache.
  */
-static void reclaim_caches(struct work_struct *work)
+static void reclaim_caches(struct xalloc_os_work *work)
 {
 	xalloc_caches_shrink_all();
 	xalloc_segment_release_empty(ULONG_MAX);
-	WRITE_ONCE(reclaim_last, jiffies);
+	WRITE_ONCE(reclaim_last, xalloc_os_now());
 }
 
 /**
@@ -1187,10 +1201,12 @@ static void reclaim_caches(struct work_struct *work)
  */
 void xalloc_segment_request_reclaim(void)
 {
-	if (READ_ONCE(reclaim_last) &&
-	    time_before(jiffies, READ_ONCE(reclaim_last) + HZ))
+	unsigned long last = READ_ONCE(reclaim_last);
+
+	if (last && xalloc_os_time_before(xalloc_os_now(),
+					  last + XALLOC_OS_TICKS_PER_SEC))
 		return;
-	queue_work(system_unbound_wq, &reclaim_work);
+	xalloc_os_queue_work(XALLOC_QUEUE_BACKGROUND, &reclaim_work);
 }
 
 /**
@@ -1239,12 +1255,12 @@ unsigned long xalloc_segment_count_of(struct xalloc_cache *cache)
 
 	for (node = 0; node < nr_pools / XALLOC_POOL_TYPES; node++) {
 		pool = pool_of(node, cache);
-		spin_lock_irqsave(&pool->lock, flags);
+		xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 		list_for_each_entry(segment, &pool->partial, link)
 			count += segment_holds_cache(segment, cache);
 		list_for_each_entry(segment, &pool->full, link)
 			count += segment_holds_cache(segment, cache);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		xalloc_os_spin_unlock_irqrestore(&pool->lock, flags);
 	}
 	return count;
 }
@@ -1258,7 +1274,7 @@ static void pools_stats(int node, struct xalloc_segment_stats *stats)
 	for (i = 0; i < nr_pools; i++) {
 		if (node != NUMA_NO_NODE && pools[i].node != node)
 			continue;
-		spin_lock_irqsave(&pools[i].lock, flags);
+		xalloc_os_spin_lock_irqsave(&pools[i].lock, flags);
 		bytes = pools[i].nr_segments << pools[i].shift;
 		stats->segments += pools[i].nr_segments;
 		stats->empty += pools[i].nr_empty;
@@ -1271,10 +1287,10 @@ static void pools_stats(int node, struct xalloc_segment_stats *stats)
 		if (!pools[i].direct)
 			stats->held += pools[i].nr_segments *
 				xalloc_os_segment_overhead(BIT(pools[i].shift));
-		spin_unlock_irqrestore(&pools[i].lock, flags);
+		xalloc_os_spin_unlock_irqrestore(&pools[i].lock, flags);
 	}
-	stats->maps = atomic_long_read(&nr_maps);
-	stats->inline_maps = atomic_long_read(&nr_inline_maps);
+	stats->maps = xalloc_event_read(&nr_maps);
+	stats->inline_maps = xalloc_event_read(&nr_inline_maps);
 }
 
 /**
@@ -1285,10 +1301,10 @@ void xalloc_segment_get_stats(struct xalloc_segment_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	pools_stats(NUMA_NO_NODE, stats);
-	stats->huge = atomic_long_read(&nr_huge);
+	stats->huge = xalloc_event_read(&nr_huge);
 	stats->segments += stats->huge;
-	stats->bytes += atomic_long_read(&huge_bytes);
-	stats->held += atomic_long_read(&huge_held);
+	stats->bytes += xalloc_event_read(&huge_bytes);
+	stats->held += xalloc_event_read(&huge_held);
 	stats->held += registry_bytes();
 }
 EXPORT_SYMBOL_GPL(xalloc_segment_get_stats);
@@ -1320,10 +1336,11 @@ int xalloc_segments_init(void)
 	unsigned int i;
 
 	xalloc_segment_secret = xalloc_os_random_long();
+	xalloc_os_mutex_init(&refill_mutex);
 	if (registry_init())
 		return -ENOMEM;
-	nr_pools = nr_node_ids * XALLOC_POOL_TYPES;
-	pools = kcalloc(nr_pools, sizeof(*pools), GFP_KERNEL);
+	nr_pools = xalloc_os_nr_nodes() * XALLOC_POOL_TYPES;
+	pools = xalloc_os_meta_calloc(nr_pools, sizeof(*pools));
 	if (!pools) {
 		registry_exit();
 		return -ENOMEM;
@@ -1331,7 +1348,7 @@ int xalloc_segments_init(void)
 	for (i = 0; i < nr_pools; i++) {
 		struct xalloc_pool *pool = &pools[i];
 
-		spin_lock_init(&pool->lock);
+		xalloc_os_spin_init(&pool->lock);
 		INIT_LIST_HEAD(&pool->partial);
 		INIT_LIST_HEAD(&pool->empty);
 		INIT_LIST_HEAD(&pool->full);
@@ -1342,13 +1359,13 @@ int xalloc_segments_init(void)
 			      XALLOC_SEGMENT_MIN_SHIFT;
 		pool->demand = 1;
 	}
-	INIT_WORK(&refill_work, refill_pools);
-	INIT_DELAYED_WORK(&demand_work, decay_demand);
-	INIT_DELAYED_WORK(&give_back_work, give_back_aged);
-	INIT_WORK(&reclaim_work, reclaim_caches);
-	INIT_WORK(&huge_unmap_work, huge_unmap_fn);
+	xalloc_os_work_init(&refill_work, refill_pools);
+	xalloc_os_delayed_work_init(&demand_work, decay_demand);
+	xalloc_os_delayed_work_init(&give_back_work, give_back_aged);
+	xalloc_os_work_init(&reclaim_work, reclaim_caches);
+	xalloc_os_work_init(&huge_unmap_work, huge_unmap_fn);
 	if (xalloc_os_shrinker_init()) {
-		kfree(pools);
+		xalloc_os_meta_free(pools);
 		registry_exit();
 		return -ENOMEM;
 	}
@@ -1371,21 +1388,21 @@ void xalloc_segments_exit(void)
 	unsigned int i;
 
 	xalloc_os_shrinker_exit();
-	cancel_work_sync(&reclaim_work);
-	cancel_work_sync(&refill_work);
-	cancel_delayed_work_sync(&demand_work);
-	cancel_delayed_work_sync(&give_back_work);
+	xalloc_os_cancel_work_sync(&reclaim_work);
+	xalloc_os_cancel_work_sync(&refill_work);
+	xalloc_os_cancel_delayed_work_sync(&demand_work);
+	xalloc_os_cancel_delayed_work_sync(&give_back_work);
 	/* The pools' grace-period requests point into them. */
 	xalloc_os_gp_barrier();
-	flush_work(&huge_unmap_work);
-	if (atomic_long_read(&nr_huge))
-		xalloc_err("%ld huge objects still allocated at unload; their memory is leaked\n",
-			   atomic_long_read(&nr_huge));
+	xalloc_os_flush_work(&huge_unmap_work);
+	if (xalloc_event_read(&nr_huge))
+		xalloc_err("%llu huge objects still allocated at unload; their memory is leaked\n",
+			   xalloc_event_read(&nr_huge));
 	for (i = 0; i < nr_pools; i++) {
 		unmap_list(&pools[i].partial);
 		unmap_list(&pools[i].full);
 		unmap_list(&pools[i].empty);
 	}
-	kfree(pools);
+	xalloc_os_meta_free(pools);
 	registry_exit();
 }

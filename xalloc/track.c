@@ -60,8 +60,9 @@ static void track_print(const struct xalloc_track_info *track,
 {
 	if (!track->addr)
 		return;
-	xalloc_err("  %s by %pS on CPU %d, pid %d, %lu jiffies ago\n", what,
-		   (void *)track->addr, track->cpu, track->pid,
+	xalloc_err("  %s by " XALLOC_OS_CODE_FMT
+		   " on CPU %d, pid %d, %lu jiffies ago\n",
+		   what, (void *)track->addr, track->cpu, track->pid,
 		   xalloc_os_now() - track->when);
 	xalloc_os_print_stack(track->stack);
 }

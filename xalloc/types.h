@@ -425,11 +425,11 @@ struct xalloc_cache {
 	const char *name;
 	struct list_head list;
 	struct dentry *debugfs;
-	spinlock_t abandoned_lock;	/* irq-safe: taken by the slow path */
+	struct xalloc_os_spinlock abandoned_lock;	/* irq-safe: taken by the slow path */
 	struct list_head abandoned;
 	unsigned long nr_abandoned;
 	struct list_head hotplug_link;
-	struct mutex visit_lock;	/* see above; before the hotplug lock */
+	struct xalloc_os_mutex visit_lock;	/* see above; before the hotplug lock */
 	atomic_long_t invalid_frees;
 	atomic_long_t corruptions;
 };

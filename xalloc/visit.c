@@ -80,7 +80,7 @@ static void heaps_visit(struct xalloc_cache *cache,
 	unsigned long flags;
 	int cpu;
 
-	mutex_lock(&cache->visit_lock);
+	xalloc_os_mutex_lock(&cache->visit_lock);
 	xalloc_os_hotplug_lock();
 	xalloc_for_each_cpu(cpu) {
 		if (xalloc_cpu_online(cpu))
@@ -93,13 +93,13 @@ static void heaps_visit(struct xalloc_cache *cache,
 	 * one and start changing its lists.
 	 */
 	if (page_fn) {
-		spin_lock_irqsave(&cache->abandoned_lock, flags);
+		xalloc_os_spin_lock_irqsave(&cache->abandoned_lock, flags);
 		list_for_each_entry(page, &cache->abandoned, link)
 			page_fn(page, arg);
-		spin_unlock_irqrestore(&cache->abandoned_lock, flags);
+		xalloc_os_spin_unlock_irqrestore(&cache->abandoned_lock, flags);
 	}
 	xalloc_os_hotplug_unlock();
-	mutex_unlock(&cache->visit_lock);
+	xalloc_os_mutex_unlock(&cache->visit_lock);
 }
 
 /* What a collection of every heap gives back. */
