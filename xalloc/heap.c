@@ -48,7 +48,7 @@ void xalloc_heap_page_to_full(struct xalloc_heap *heap,
 			      struct xalloc_page *page)
 {
 	xalloc_heap_assert_locked(heap);
-	page->flags |= XALLOC_PAGE_IN_FULL;
+	xalloc_page_set_flags(page, XALLOC_PAGE_IN_FULL);
 	list_move_tail(&page->link, &heap->full);
 	if (heap->current_page == page)
 		heap->current_page = NULL;
@@ -57,7 +57,7 @@ void xalloc_heap_page_to_full(struct xalloc_heap *heap,
 static void heap_page_unfull(struct xalloc_heap *heap,
 			     struct xalloc_page *page)
 {
-	page->flags &= ~XALLOC_PAGE_IN_FULL;
+	xalloc_page_clear_flags(page, XALLOC_PAGE_IN_FULL);
 	list_move(&page->link, &heap->pages);
 }
 
@@ -259,13 +259,14 @@ void xalloc_heap_abandon(struct xalloc_cache *cache, int cpu)
 	xalloc_heap_flush(cache, heap, heap->nr_cached);
 	list_splice_init(&heap->full, &heap->pages);
 	list_for_each_entry(page, &heap->pages, link) {
-		page->flags &= ~XALLOC_PAGE_IN_FULL;
+		xalloc_page_clear_flags(page, XALLOC_PAGE_IN_FULL);
 		WRITE_ONCE(page->heap, NULL);
 		WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
 	}
 	xalloc_os_spin_lock_irqsave(&cache->abandoned_lock, flags);
 	list_splice_tail_init(&heap->pages, &cache->abandoned);
-	cache->nr_abandoned += heap->nr_pages;
+	WRITE_ONCE(cache->nr_abandoned,
+		   cache->nr_abandoned + heap->nr_pages);
 	xalloc_os_spin_unlock_irqrestore(&cache->abandoned_lock, flags);
 	heap->nr_pages = 0;
 }

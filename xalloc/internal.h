@@ -499,6 +499,23 @@ static __always_inline void xalloc_heap_unclaim(struct xalloc_cache *cache,
 #define xalloc_count_remote_frees(cache, n) \
 	xalloc_os_this_cpu_add((cache)->heaps->remote_frees, n)
 
+/*
+ * A page's flags have two owners (IN_USE the segment pool's lock, the rest
+ * the page's heap), and the pool reads IN_USE of pages that heaps own, so
+ * every write is one WRITE_ONCE() of the whole word.
+ */
+static inline void xalloc_page_set_flags(struct xalloc_page *page,
+					 unsigned int flags)
+{
+	WRITE_ONCE(page->flags, page->flags | flags);
+}
+
+static inline void xalloc_page_clear_flags(struct xalloc_page *page,
+					   unsigned int flags)
+{
+	WRITE_ONCE(page->flags, page->flags & ~flags);
+}
+
 /* heap.c: one CPU's pages, under its heap lock */
 void xalloc_heap_init(struct xalloc_heap *heap);
 void xalloc_heap_page_to_full(struct xalloc_heap *heap,

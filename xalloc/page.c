@@ -62,7 +62,7 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 	page->reserved = (end - page->start) / cache->block_size;
 	xalloc_os_kasan_free(page->start,
 			     (unsigned long)page->reserved * cache->block_size);
-	page->capacity = 0;
+	WRITE_ONCE(page->capacity, 0);
 	page->used = 0;
 	page->free = NULL;
 	page->local_free = NULL;
@@ -70,7 +70,7 @@ void xalloc_page_init(struct xalloc_page *page, struct xalloc_cache *cache,
 	page->cpu = cpu;
 	page->heap = heap;
 	if (page->last_key && page->last_key != cache->freelist_key)
-		page->flags |= XALLOC_PAGE_DIRTY;
+		xalloc_page_set_flags(page, XALLOC_PAGE_DIRTY);
 	xalloc_atomic_set(&page->thread_free, 0);
 }
 
@@ -136,7 +136,8 @@ void xalloc_page_extend(struct xalloc_page *page)
 		xalloc_block_set_next(cache, page, block, next);
 		block = next;
 	}
-	page->capacity += n;
+	/* Read by remote frees, without the heap lock. */
+	WRITE_ONCE(page->capacity, page->capacity + n);
 }
 
 /**

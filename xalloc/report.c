@@ -102,7 +102,7 @@ void xalloc_report_refused_free(const void *obj,
 			      "free of a pointer that is not an xalloc object");
 	else if (!cache)
 		xalloc_report(kind, expected, page, obj, 1, "free into %s",
-			      page->flags & XALLOC_PAGE_LEAKED ?
+			      READ_ONCE(page->flags) & XALLOC_PAGE_LEAKED ?
 			      "a destroyed cache" : "a page not in use");
 	else
 		xalloc_report(kind, expected, page, obj, 1,

@@ -62,7 +62,9 @@ static struct xalloc_os_work huge_unmap_work;
 
 /**
  * struct xalloc_pool - the segments of one NUMA node and size
- * @lock: protects the lists, the counts and the page ownership
+ * @lock: protects the lists, the counts and the page ownership. @nr_empty,
+ *        @free_pages, @active and @demand are also read without it, as
+ *        hints: they are written with WRITE_ONCE()
  * @partial: segments with pages both lent and free
  * @empty: segments with no page lent, oldest first
  * @full: segments with every page lent
@@ -416,16 +418,17 @@ static bool pool_lend_page(struct xalloc_pool *pool, struct xalloc_page *page,
 {
 	struct xalloc_segment *segment = xalloc_segment_of(page);
 
-	pool->active |= BIT(cache->kind);
+	WRITE_ONCE(pool->active, pool->active | BIT(cache->kind));
 	pool->lent |= BIT(cache->kind);
 	segment->lent = true;
-	page->flags = XALLOC_PAGE_IN_USE;
+	WRITE_ONCE(page->flags, XALLOC_PAGE_IN_USE);
 	WRITE_ONCE(page->cache, cache);
 	if (segment->used_pages++ == 0) {
-		pool->nr_empty--;
-		pool->free_pages += segment->nr_pages;
+		WRITE_ONCE(pool->nr_empty, pool->nr_empty - 1);
+		WRITE_ONCE(pool->free_pages,
+			   pool->free_pages + segment->nr_pages);
 	}
-	pool->free_pages--;
+	WRITE_ONCE(pool->free_pages, pool->free_pages - 1);
 	pool_file_segment(pool, segment);
 	if (!pool_wants_refill(pool))
 		return false;
@@ -449,7 +452,7 @@ static struct xalloc_page *pool_add_segment(struct xalloc_pool *pool,
 	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
 	list_add_tail(&segment->link, &pool->empty);
 	pool->nr_segments++;
-	pool->nr_empty++;
+	WRITE_ONCE(pool->nr_empty, pool->nr_empty + 1);
 	if (cache) {
 		page = &segment->pages[0];
 		refill = pool_lend_page(pool, page, cache);
@@ -527,7 +530,7 @@ static struct xalloc_page *segment_free_page(struct xalloc_segment *segment,
 
 	for (i = 0; i < segment->nr_pages; i++) {
 		page = &segment->pages[i];
-		if (!(page->flags & XALLOC_PAGE_IN_USE) &&
+		if (!(READ_ONCE(page->flags) & XALLOC_PAGE_IN_USE) &&
 		    ((page->last_key == cache->freelist_key &&
 		      !(cache->flags & XALLOC_TYPESAFE_BY_RCU)) ||
 		     xalloc_os_gp_passed(page->retired)))
@@ -611,7 +614,7 @@ struct xalloc_page *xalloc_segment_take_page(struct xalloc_cache *cache,
 	bool refill = false;
 
 	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
-	pool->active |= BIT(cache->kind);
+	WRITE_ONCE(pool->active, pool->active | BIT(cache->kind));
 	page = pool_pick_page(pool, cache);
 	if (page)
 		refill = pool_lend_page(pool, page, cache);
@@ -664,8 +667,8 @@ static unsigned long give_back_delay(void)
 static void pool_segment_emptied(struct xalloc_pool *pool,
 				 struct xalloc_segment *segment)
 {
-	pool->nr_empty++;
-	pool->free_pages -= segment->nr_pages;
+	WRITE_ONCE(pool->nr_empty, pool->nr_empty + 1);
+	WRITE_ONCE(pool->free_pages, pool->free_pages - segment->nr_pages);
 	segment->empty_since = xalloc_os_now();
 }
 
@@ -694,7 +697,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 		page->last_key = page->cache->freelist_key;
 	else
 		page->last_key = XALLOC_KEY_STALE;	/* blocks of two caches */
-	page->flags = 0;
+	WRITE_ONCE(page->flags, 0);
 	/* Frees may be looking at the page: see free_block() in free.c. */
 	WRITE_ONCE(page->cache, NULL);
 	WRITE_ONCE(page->cpu, XALLOC_NO_CPU);
@@ -708,7 +711,7 @@ void xalloc_segment_release_page(struct xalloc_page *page)
 	segment->retired = page->retired;
 	pool->last_retired = page->retired;
 	pool_want_gp(pool);
-	pool->free_pages++;
+	WRITE_ONCE(pool->free_pages, pool->free_pages + 1);
 	if (--segment->used_pages == 0) {
 		pool_segment_emptied(pool, segment);
 		emptied = true;
@@ -732,7 +735,7 @@ void xalloc_segment_leak_page(struct xalloc_page *page)
 	unsigned long flags;
 
 	xalloc_os_spin_lock_irqsave(&pool->lock, flags);
-	page->flags = XALLOC_PAGE_IN_USE | XALLOC_PAGE_LEAKED;
+	WRITE_ONCE(page->flags, XALLOC_PAGE_IN_USE | XALLOC_PAGE_LEAKED);
 	WRITE_ONCE(page->cache, NULL);
 	/* A late remote free, breaking the destroy contract, is refused. */
 	xalloc_atomic_set(&page->thread_free, XALLOC_TF_RETIRED);
@@ -784,7 +787,7 @@ static void pool_detach_empty(struct xalloc_pool *pool, struct pool_trim *trim)
 		}
 		list_move(&segment->link, &trim->list);
 		registry_remove(segment);
-		pool->nr_empty--;
+		WRITE_ONCE(pool->nr_empty, pool->nr_empty - 1);
 		pool->nr_segments--;
 		trim->released++;
 	}
@@ -853,14 +856,14 @@ struct xalloc_page *xalloc_segment_map_huge(struct xalloc_cache *cache,
 	page = &segment->pages[0];
 	memset(page, 0, sizeof(*page));
 	INIT_LIST_HEAD(&page->link);
-	page->flags = XALLOC_PAGE_IN_USE;
+	WRITE_ONCE(page->flags, XALLOC_PAGE_IN_USE);
 	page->cache = cache;
 	page->cpu = XALLOC_NO_CPU;
 	page->start = (void *)segment + PAGE_SIZE;
 	/* No divisions: the one block is at offset 0 (block_recip 0). */
 	page->block_size = bytes;
 	page->reserved = 1;
-	page->capacity = 1;
+	WRITE_ONCE(page->capacity, 1);
 	page->used = 1;
 	if (!registry_add(segment, xalloc_os_segment_gfp(gfp))) {
 		xalloc_os_unmap_segment(segment, size);

@@ -172,7 +172,8 @@ struct xalloc_heap;
  * @free: blocks ready to allocate
  * @local_free: blocks freed by the owner, moved to @free by collection
  * @used: blocks allocated, including those on @thread_free
- * @capacity: blocks carved so far
+ * @capacity: blocks carved so far; a free on another CPU reads it without
+ *             the heap lock, so it is written with WRITE_ONCE()
  * @nr_local_free: blocks on @local_free
  * @block_size: size of each block
  * @flags: XALLOC_PAGE_*
