@@ -5,6 +5,10 @@
 #                 suites and a short stress run: the KASAN kernel, the
 #                 KCSAN kernel, then the PREEMPT_RT kernel
 # make check-kasan, make check-kcsan, make check-rt   the same on one of them
+# make userspace-check  the core built as a program, plain, with ASan and
+#                 UBSan, and with TSan, its tests, and 30 s of fuzzing
+#                 (make check runs it)
+# make fuzz       the libFuzzer harness for FUZZ_SECONDS (600)
 # make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
@@ -16,6 +20,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 .PHONY: all modules clean check check-kasan check-kcsan check-rt stress demo \
+	userspace-check fuzz \
 	checkpatch sparse bench
 
 all: modules
@@ -28,6 +33,13 @@ clean:
 
 check:
 	@$(TOP)/scripts/check.sh
+
+userspace-check:
+	@$(TOP)/scripts/userspace-check.sh
+
+fuzz:
+	@$(TOP)/scripts/install-deps.sh
+	@$(MAKE) -s -C $(TOP)/userspace OUT=$(TOP)/build/userspace fuzz
 
 check-kasan:
 	@$(TOP)/scripts/check.sh kasan

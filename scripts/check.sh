@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: build the debug kernels and the modules, boot each in QEMU,
-# run the KUnit suites and a short run of the stress suite, and summarise
-# them.
+# make check: build and test the core in user space (userspace-check.sh),
+# build the debug kernels and the modules, boot each in QEMU, run the KUnit
+# suites and a short run of the stress suite, and summarise them.
 #
 #   scripts/check.sh [NAME...]
 #
@@ -33,17 +33,21 @@ kernels=(
 )
 
 wanted=("$@")
+logs=()
 if [ "${#wanted[@]}" -eq 0 ]; then
 	for k in "${kernels[@]}"; do
 		wanted+=("${k%% *}")
 	done
+	# The core as a program under the sanitizers first: a minute, no
+	# kernel. Its cases are summed with the kernels' below.
+	"$top/scripts/userspace-check.sh" >&2 || true
+	logs+=("userspace=$top/build/userspace/ktap.log")
 fi
 
 numa_args="-object memory-backend-ram,id=mem0,size=1G
 	-object memory-backend-ram,id=mem1,size=1G
 	-numa node,nodeid=0,cpus=0-1,memdev=mem0
 	-numa node,nodeid=1,cpus=2-3,memdev=mem1"
-logs=()
 rc=0
 for name in "${wanted[@]}"; do
 	spec=

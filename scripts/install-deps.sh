@@ -11,6 +11,7 @@ PKGS=(
 	linux-source-6.12
 	qemu-system-x86 busybox-static
 	sparse
+	clang libclang-rt-14-dev
 )
 
 missing=()

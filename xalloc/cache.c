@@ -64,7 +64,7 @@ static unsigned int cache_align(unsigned int size, unsigned int align,
 				unsigned long flags)
 {
 	if (flags & XALLOC_HWCACHE_ALIGN) {
-		unsigned int ralign = cache_line_size();
+		unsigned int ralign = xalloc_os_cache_line_size();
 
 		while (size <= ralign / 2)
 			ralign /= 2;

@@ -13,6 +13,11 @@
 #ifndef _XALLOC_OS_H
 #define _XALLOC_OS_H
 
+#ifndef __KERNEL__
+/* The same boundary in user space: see userspace/xalloc_os_user.h. */
+#include "../userspace/xalloc_os_user.h"
+#else
+
 #include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -198,6 +203,7 @@ static inline bool xalloc_os_must_not_fail(gfp_t gfp)
 }
 
 #define xalloc_os_cond_resched()	cond_resched()
+#define xalloc_os_cache_line_size()	cache_line_size()
 
 /* Flags vmalloc understands, taken from an allocation's gfp. */
 static inline gfp_t xalloc_os_segment_gfp(gfp_t gfp)
@@ -565,4 +571,5 @@ void xalloc_os_hotplug_exit(void);
 #define xalloc_os_gp_completed_cookie()	get_completed_synchronize_rcu()
 #define xalloc_os_gp_passed(cookie)	poll_state_synchronize_rcu(cookie)
 
+#endif /* __KERNEL__ */
 #endif /* _XALLOC_OS_H */
