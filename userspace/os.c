@@ -147,6 +147,57 @@ char *xalloc_os_strdup(const char *s)
 }
 
 /*
+ * The size of each mapping, for the unmaps that do not give it (a huge
+ * segment is unmapped with size 0, as vfree() needs none).
+ */
+struct mapping {
+	unsigned long addr, size;
+};
+
+static struct mapping *mappings;
+static size_t nr_mappings, max_mappings;
+static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool mapping_add(unsigned long addr, unsigned long size)
+{
+	struct mapping *grown;
+	bool ok = true;
+
+	pthread_mutex_lock(&mappings_lock);
+	if (nr_mappings == max_mappings) {
+		grown = realloc(mappings, (max_mappings * 2 + 16) *
+				sizeof(*mappings));
+		if (grown) {
+			mappings = grown;
+			max_mappings = max_mappings * 2 + 16;
+		}
+	}
+	if (nr_mappings < max_mappings)
+		mappings[nr_mappings++] = (struct mapping){ addr, size };
+	else
+		ok = false;
+	pthread_mutex_unlock(&mappings_lock);
+	return ok;
+}
+
+static unsigned long mapping_remove(unsigned long addr)
+{
+	unsigned long size = 0;
+	size_t i;
+
+	pthread_mutex_lock(&mappings_lock);
+	for (i = 0; i < nr_mappings; i++) {
+		if (mappings[i].addr == addr) {
+			size = mappings[i].size;
+			mappings[i] = mappings[--nr_mappings];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mappings_lock);
+	return size;
+}
+
+/*
  * Segments: aligned, as the kernel's, to the power of two at or above
  * their size: mapped with that much to spare, then trimmed.
  */
@@ -167,6 +218,10 @@ void *xalloc_os_map_segment(unsigned long size, int node, gfp_t gfp)
 	if (aligned > start)
 		munmap(map, aligned - start);
 	munmap((void *)(aligned + size), start + align - aligned);
+	if (!mapping_add(aligned, size)) {
+		munmap((void *)aligned, size);
+		return NULL;
+	}
 	return (void *)aligned;
 }
 
@@ -177,7 +232,11 @@ void *xalloc_os_map_direct_segment(unsigned long size, int node, gfp_t gfp)
 
 void xalloc_os_unmap_segment(void *segment, unsigned long size)
 {
-	munmap(segment, size);
+	unsigned long mapped = mapping_remove((unsigned long)segment);
+
+	/* An unmap of what was not mapped so is a bug, not a leak to hide. */
+	if (!mapped || (size && size != mapped) || munmap(segment, mapped))
+		abort();
 }
 
 unsigned long xalloc_os_segment_overhead(unsigned long size)
@@ -389,8 +448,11 @@ void rcu_read_lock(void)
 
 	if (!reader)
 		reader = reader_register();
-	if (read_nesting++ == 0)
+	if (read_nesting++ == 0) {
 		__atomic_fetch_add(&reader->seq, 1, __ATOMIC_SEQ_CST);
+		/* The section's loads come after the odd count is seen. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 }
 
 void rcu_read_unlock(void)
@@ -406,6 +468,8 @@ void synchronize_rcu(void)
 
 	pthread_mutex_lock(&gp_lock);
 	__atomic_fetch_add(&gp_started, 1, __ATOMIC_SEQ_CST);
+	/* What the caller unpublished is seen before the readers are read. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&readers_lock);
 	for (reader = readers; reader; reader = reader->next) {
 		if (reader == this_reader && read_nesting)
@@ -424,6 +488,8 @@ void synchronize_rcu(void)
 
 unsigned long xalloc_user_gp_cookie(void)
 {
+	/* As get_state_synchronize_rcu(): earlier stores come first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&gp_started, __ATOMIC_SEQ_CST) + 1;
 }
 
@@ -472,7 +538,7 @@ static void *rcu_thread_fn(void *arg)
 	return NULL;
 }
 
-/* Callbacks run in the order they were queued: reverse the pushed list. */
+/* Callbacks run in the order they were queued: appended at the tail. */
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *head))
 {
 	struct rcu_head **tail;
@@ -711,6 +777,9 @@ static void cancel_item(struct xalloc_os_work_item *item)
 		work_unlink(item);
 	while (work_current == item)
 		pthread_cond_wait(&work_cond, &work_lock);
+	/* A work that re-arms itself may have queued itself meanwhile. */
+	if (item->queued)
+		work_unlink(item);
 	pthread_mutex_unlock(&work_lock);
 }
 

@@ -209,7 +209,9 @@ int main(void)
 			  xalloc_cache_validate(caches[i]);
 		xalloc_cache_destroy(caches[i]);
 	}
-	failed |= bad_patterns || xalloc_event_read(&xalloc_user_warnings);
+	/* Nothing injects failures: an allocation may not fail. */
+	failed |= bad_patterns || null_allocs ||
+		  xalloc_event_read(&xalloc_user_warnings);
 	xalloc_user_cpu_stop();
 	xalloc_user_exit();
 	printf("stress: %d CPUs x %d rounds, %ld bad patterns, %ld failed allocations: %s\n",
