@@ -493,11 +493,6 @@ struct xalloc_os_mutex {
 #define xalloc_os_mutex_unlock(m)	pthread_mutex_unlock(&(m)->lock)
 
 /* Deferred work: one worker thread runs it, in order of due time (os.c). */
-enum xalloc_os_queue {
-	XALLOC_QUEUE_BACKGROUND,
-	XALLOC_QUEUE_RECLAIM,
-};
-
 struct xalloc_os_work_item {
 	struct xalloc_os_work_item *next;
 	void (*run)(struct xalloc_os_work_item *item);
@@ -521,28 +516,6 @@ struct xalloc_os_gp_work {
 	void (*fn)(struct xalloc_os_gp_work *work);
 };
 
-int xalloc_os_work_init_queues(void);
-void xalloc_os_work_exit_queues(void);
-void xalloc_os_work_init(struct xalloc_os_work *work,
-			 void (*fn)(struct xalloc_os_work *work));
-void xalloc_os_delayed_work_init(struct xalloc_os_delayed_work *work,
-				 void (*fn)(struct xalloc_os_delayed_work *work));
-void xalloc_os_gp_work_init(struct xalloc_os_gp_work *work,
-			    void (*fn)(struct xalloc_os_gp_work *work));
-bool xalloc_os_queue_work(enum xalloc_os_queue queue,
-			  struct xalloc_os_work *work);
-bool xalloc_os_queue_delayed_work(enum xalloc_os_queue queue,
-				  struct xalloc_os_delayed_work *work,
-				  unsigned long delay);
-void xalloc_os_mod_delayed_work(enum xalloc_os_queue queue,
-				struct xalloc_os_delayed_work *work,
-				unsigned long delay);
-void xalloc_os_queue_gp_work(struct xalloc_os_gp_work *work);
-void xalloc_os_cancel_work_sync(struct xalloc_os_work *work);
-void xalloc_os_cancel_delayed_work_sync(struct xalloc_os_delayed_work *work);
-void xalloc_os_flush_work(struct xalloc_os_work *work);
-void xalloc_os_flush_reclaim_queue(void);
-
 /*
  * CPUs and their sections. A CPU section is an RCU read-side section; the
  * claim is the plain flag of the kernel's non-RT build, since no
@@ -558,21 +531,6 @@ void xalloc_user_cpu_exit(void);
 #define xalloc_cpu_enter()		xalloc_user_cpu_enter()
 #define xalloc_cpu_exit()		xalloc_user_cpu_exit()
 #define XALLOC_CLAIM_IS_LOCK		false
-
-static __always_inline bool xalloc_os_claim(unsigned int *busy)
-{
-	if (READ_ONCE(*busy))
-		return false;
-	WRITE_ONCE(*busy, 1);
-	barrier();
-	return true;
-}
-
-static __always_inline void xalloc_os_unclaim(unsigned int *busy)
-{
-	barrier();
-	WRITE_ONCE(*busy, 0);
-}
 
 /*
  * Per-CPU data: XALLOC_USER_MAX_CPUS copies, XALLOC_USER_PCPU_STRIDE bytes

@@ -259,11 +259,6 @@ struct xalloc_os_mutex {
  * the work that frees memory. A grace-period work runs after an RCU grace
  * period, on XALLOC_QUEUE_RECLAIM.
  */
-enum xalloc_os_queue {
-	XALLOC_QUEUE_BACKGROUND,
-	XALLOC_QUEUE_RECLAIM,
-};
-
 struct xalloc_os_work {
 	struct work_struct work;
 	void (*fn)(struct xalloc_os_work *work);
@@ -278,30 +273,6 @@ struct xalloc_os_gp_work {
 	struct rcu_work work;
 	void (*fn)(struct xalloc_os_gp_work *work);
 };
-
-int xalloc_os_work_init_queues(void);
-void xalloc_os_work_exit_queues(void);
-void xalloc_os_work_init(struct xalloc_os_work *work,
-			 void (*fn)(struct xalloc_os_work *work));
-void xalloc_os_delayed_work_init(struct xalloc_os_delayed_work *work,
-				 void (*fn)(struct xalloc_os_delayed_work *work));
-void xalloc_os_gp_work_init(struct xalloc_os_gp_work *work,
-			    void (*fn)(struct xalloc_os_gp_work *work));
-bool xalloc_os_queue_work(enum xalloc_os_queue queue,
-			  struct xalloc_os_work *work);
-/* Queue @work to run after @delay ticks, unless it is queued already. */
-bool xalloc_os_queue_delayed_work(enum xalloc_os_queue queue,
-				  struct xalloc_os_delayed_work *work,
-				  unsigned long delay);
-/* Queue @work to run after @delay ticks, queued already or not. */
-void xalloc_os_mod_delayed_work(enum xalloc_os_queue queue,
-				struct xalloc_os_delayed_work *work,
-				unsigned long delay);
-void xalloc_os_queue_gp_work(struct xalloc_os_gp_work *work);
-void xalloc_os_cancel_work_sync(struct xalloc_os_work *work);
-void xalloc_os_cancel_delayed_work_sync(struct xalloc_os_delayed_work *work);
-void xalloc_os_flush_work(struct xalloc_os_work *work);
-void xalloc_os_flush_reclaim_queue(void);
 
 /*
  * CPU sections and claims, on which the per-CPU heaps rely (see
@@ -328,25 +299,6 @@ void xalloc_os_flush_reclaim_queue(void);
 #define xalloc_cpu_exit()		preempt_enable()
 #define XALLOC_CLAIM_IS_LOCK		false
 #endif
-
-/*
- * The compiler barriers keep the array's accesses inside the claim; no
- * CPU barrier is needed, as only this CPU reads the flag.
- */
-static __always_inline bool xalloc_os_claim(unsigned int *busy)
-{
-	if (READ_ONCE(*busy))
-		return false;
-	WRITE_ONCE(*busy, 1);
-	barrier();
-	return true;
-}
-
-static __always_inline void xalloc_os_unclaim(unsigned int *busy)
-{
-	barrier();
-	WRITE_ONCE(*busy, 0);
-}
 
 /*
  * Per-CPU data, and the lock of a CPU's own copy (interrupts off but on
@@ -572,4 +524,58 @@ void xalloc_os_hotplug_exit(void);
 #define xalloc_os_gp_passed(cookie)	poll_state_synchronize_rcu(cookie)
 
 #endif /* __KERNEL__ */
+
+/*
+ * Declared once for both implementations of the boundary: the deferred
+ * work interface (its types are each implementation's) and the fast
+ * path's claim of a heap's object array.
+ */
+enum xalloc_os_queue {
+	XALLOC_QUEUE_BACKGROUND,
+	XALLOC_QUEUE_RECLAIM,
+};
+
+int xalloc_os_work_init_queues(void);
+void xalloc_os_work_exit_queues(void);
+void xalloc_os_work_init(struct xalloc_os_work *work,
+			 void (*fn)(struct xalloc_os_work *work));
+void xalloc_os_delayed_work_init(struct xalloc_os_delayed_work *work,
+				 void (*fn)(struct xalloc_os_delayed_work *work));
+void xalloc_os_gp_work_init(struct xalloc_os_gp_work *work,
+			    void (*fn)(struct xalloc_os_gp_work *work));
+bool xalloc_os_queue_work(enum xalloc_os_queue queue,
+			  struct xalloc_os_work *work);
+/* Queue @work to run after @delay ticks, unless it is queued already. */
+bool xalloc_os_queue_delayed_work(enum xalloc_os_queue queue,
+				  struct xalloc_os_delayed_work *work,
+				  unsigned long delay);
+/* Queue @work to run after @delay ticks, queued already or not. */
+void xalloc_os_mod_delayed_work(enum xalloc_os_queue queue,
+				struct xalloc_os_delayed_work *work,
+				unsigned long delay);
+void xalloc_os_queue_gp_work(struct xalloc_os_gp_work *work);
+void xalloc_os_cancel_work_sync(struct xalloc_os_work *work);
+void xalloc_os_cancel_delayed_work_sync(struct xalloc_os_delayed_work *work);
+void xalloc_os_flush_work(struct xalloc_os_work *work);
+void xalloc_os_flush_reclaim_queue(void);
+
+/*
+ * The compiler barriers keep the array's accesses inside the claim; no
+ * CPU barrier is needed, as only this CPU reads the flag.
+ */
+static __always_inline bool xalloc_os_claim(unsigned int *busy)
+{
+	if (READ_ONCE(*busy))
+		return false;
+	WRITE_ONCE(*busy, 1);
+	barrier();
+	return true;
+}
+
+static __always_inline void xalloc_os_unclaim(unsigned int *busy)
+{
+	barrier();
+	WRITE_ONCE(*busy, 0);
+}
+
 #endif /* _XALLOC_OS_H */
