@@ -5,9 +5,11 @@
  * deferred work on one worker thread, and fault injection by countdown.
  */
 #define _GNU_SOURCE
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,17 +246,67 @@ unsigned long xalloc_os_segment_overhead(unsigned long size)
 	return 0;
 }
 
-/* Per-CPU copies, XALLOC_USER_PCPU_STRIDE apart */
+/*
+ * Per-CPU memory, laid out as the kernel's: one area of XALLOC_USER_MAX_CPUS
+ * units, XALLOC_USER_PCPU_STRIDE bytes each. An allocation is a run of
+ * granules at the same offset in every unit, so that copy c is c strides
+ * past copy 0, and allocations share pages: a cache's heaps for every CPU
+ * cost their size, not a page each. Free runs are zero (the area starts
+ * so, and a free zeroes every copy), so an allocation is zero without a
+ * write. The area is heap memory, which LeakSanitizer scans, as kmemleak
+ * scans the kernel's per-CPU areas.
+ */
+#define PCPU_GRANULE		64
+#define PCPU_GRANULES		(XALLOC_USER_PCPU_STRIDE / PCPU_GRANULE)
 
-/* Heap memory, which LeakSanitizer scans, as kmemleak scans per-CPU areas. */
-void *xalloc_user_alloc_percpu(void)
+static pthread_mutex_t pcpu_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *pcpu_area;
+static bool pcpu_used[PCPU_GRANULES];
+static unsigned int pcpu_len[PCPU_GRANULES];	/* at each run's start */
+/* Copies at or past it were never touched: a free need not zero them. */
+static int pcpu_cpus_touched;
+
+void *xalloc_user_alloc_percpu(size_t size)
 {
-	return calloc(XALLOC_USER_MAX_CPUS, XALLOC_USER_PCPU_STRIDE);
+	unsigned int need = DIV_ROUND_UP(size, PCPU_GRANULE), run = 0, i;
+	unsigned int start;
+	void *ret = NULL;
+
+	pthread_mutex_lock(&pcpu_lock);
+	if (!pcpu_area)
+		pcpu_area = calloc(XALLOC_USER_MAX_CPUS,
+				   XALLOC_USER_PCPU_STRIDE);
+	for (i = 0; pcpu_area && i < PCPU_GRANULES; i++) {
+		run = pcpu_used[i] ? 0 : run + 1;
+		if (run == need) {
+			start = i + 1 - need;
+			memset(&pcpu_used[start], true, need);
+			pcpu_len[start] = need;
+			pcpu_cpus_touched = max(pcpu_cpus_touched,
+						xalloc_user_nr_cpus);
+			ret = pcpu_area + start * PCPU_GRANULE;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pcpu_lock);
+	return ret;
 }
 
 void xalloc_user_free_percpu(void *pcpu)
 {
-	free(pcpu);
+	unsigned int start;
+	int cpu;
+
+	if (!pcpu)
+		return;
+	start = ((char *)pcpu - pcpu_area) / PCPU_GRANULE;
+	pthread_mutex_lock(&pcpu_lock);
+	for (cpu = 0; cpu < pcpu_cpus_touched; cpu++)
+		memset(xalloc_os_cpu_ptr((char *)pcpu, cpu), 0,
+		       pcpu_len[start] * PCPU_GRANULE);
+	memset(&pcpu_used[start], false, pcpu_len[start]);
+	pcpu_len[start] = 0;
+	pthread_mutex_unlock(&pcpu_lock);
 }
 
 void xalloc_user_cpu_lock_init(pthread_mutex_t *lock)
@@ -263,29 +315,63 @@ void xalloc_user_cpu_lock_init(pthread_mutex_t *lock)
 }
 
 /*
+ * The asymmetric fence. A CPU section is entered on every allocation and
+ * free, and looked into only by a visit or a grace period: the section
+ * orders its mark before its loads with a compiler barrier alone, and the
+ * rare side makes every running thread of the process execute a full
+ * barrier with membarrier() before it reads the marks, as liburcu's "memb"
+ * flavour does. Either the section's mark is then visible to the rare
+ * side, or the rare side's own store (the visit's request, what a grace
+ * period's caller unpublished) is visible to the section's loads. Where
+ * membarrier() is missing, both sides fence.
+ */
+bool xalloc_user_hot_side_fences;
+
+static void asym_fence_init(void)
+{
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+		    0, 0))
+		xalloc_user_hot_side_fences = true;
+}
+
+static void asym_fence_heavy(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!xalloc_user_hot_side_fences &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		abort();	/* registered, so it cannot fail */
+}
+
+/*
  * CPUs. A thread becomes a CPU with xalloc_user_cpu_start() and leaves it
  * with xalloc_user_cpu_stop(), which is the CPU going offline: the dead-CPU
- * callback runs then, under the hotplug lock taken for writing. A visit
- * of a CPU from another thread (xalloc_os_run_on_cpu()) takes the CPU's
- * visit lock, which the CPU's sections hold.
+ * callback runs then, under the hotplug lock taken for writing.
+ *
+ * A CPU's sections (xalloc_cpu_enter(), in xalloc_os_user.h) make its
+ * sequence odd. A visit of the CPU from another thread
+ * (xalloc_os_run_on_cpu()) must find it outside its sections and keep it
+ * out, as a kernel visit runs only where preemption is enabled: it posts
+ * itself and waits for an even sequence, while a section that finds a
+ * visitor steps out and waits for the visit's lock. A grace period waits
+ * for every CPU's sequence found odd to move on, as the kernel's waits for
+ * every CPU to leave its preempt-disabled sections.
  */
-
 static pthread_rwlock_t hotplug_lock = PTHREAD_RWLOCK_INITIALIZER;
 static int (*cpu_dead_fn)(unsigned int cpu);
 static bool cpu_online[XALLOC_USER_MAX_CPUS];
-static pthread_mutex_t cpu_visit[XALLOC_USER_MAX_CPUS];
+struct xalloc_user_cpu_state xalloc_user_cpu_states[XALLOC_USER_MAX_CPUS];
 static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+__thread unsigned int xalloc_user_section_depth;
+__thread bool xalloc_user_visiting;
 
 static void cpus_init(void)
 {
-	pthread_mutexattr_t attr;
 	int cpu;
 
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	asym_fence_init();
 	for (cpu = 0; cpu < XALLOC_USER_MAX_CPUS; cpu++)
-		pthread_mutex_init(&cpu_visit[cpu], &attr);
-	pthread_mutexattr_destroy(&attr);
+		pthread_mutex_init(&xalloc_user_cpu_states[cpu].visit_lock,
+				   NULL);
 }
 
 /*
@@ -305,21 +391,18 @@ void xalloc_user_set_nr_cpus(int nr)
 	cpu_online[rcu_cpu] = true;
 }
 
-/*
- * A CPU section holds its CPU's visit lock, as a preempt-disabled section
- * keeps a kernel visit off its CPU; a visit holds it throughout. The lock
- * is recursive: a visit's function enters sections of the CPU it visits.
- */
-void xalloc_user_cpu_enter(void)
+void xalloc_user_no_cpu(void)
 {
-	pthread_mutex_lock(&cpu_visit[xalloc_user_cpu]);
-	rcu_read_lock();
+	fprintf(stderr, "xalloc: a CPU section on a thread that is no CPU\n");
+	abort();
 }
 
-void xalloc_user_cpu_exit(void)
+/* A section found a visit on: leave, and wait for the visit's end. */
+void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c)
 {
-	rcu_read_unlock();
-	pthread_mutex_unlock(&cpu_visit[xalloc_user_cpu]);
+	xalloc_user_section_unmark(c);
+	pthread_mutex_lock(&c->visit_lock);
+	pthread_mutex_unlock(&c->visit_lock);
 }
 
 void xalloc_user_cpu_start(int cpu)
@@ -350,16 +433,34 @@ bool xalloc_cpu_online(int cpu)
 
 long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *), void *arg)
 {
+	struct xalloc_user_cpu_state *c = &xalloc_user_cpu_states[cpu];
 	int self = xalloc_user_cpu;
+	unsigned long seq;
 	long ret;
 
 	if (cpu == self)
 		return fn(arg);
-	pthread_mutex_lock(&cpu_visit[cpu]);
+	if (xalloc_user_section_depth || xalloc_user_visiting) {
+		/* The kernel's visit may sleep: not from a section. */
+		fprintf(stderr, "xalloc: a visit from a CPU section\n");
+		abort();
+	}
+	pthread_mutex_lock(&c->visit_lock);
+	__atomic_store_n(&c->visitor, 1, __ATOMIC_RELAXED);
+	asym_fence_heavy();
+	seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	while (seq & 1) {
+		sched_yield();
+		seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	}
+	/* The visitor's sections mark the CPU's sequence, as its owner's. */
 	xalloc_user_cpu = cpu;
+	xalloc_user_visiting = true;
 	ret = fn(arg);
+	xalloc_user_visiting = false;
 	xalloc_user_cpu = self;
-	pthread_mutex_unlock(&cpu_visit[cpu]);
+	__atomic_store_n(&c->visitor, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&c->visit_lock);
 	return ret;
 }
 
@@ -387,9 +488,11 @@ void xalloc_os_hotplug_exit(void)
 /*
  * RCU. Each reader thread has a sequence, odd inside a read-side section.
  * A grace period bumps the global counter and waits for every reader
- * found odd to move on: both sides use sequentially consistent atomics,
- * so either the reader's section began after the updater's changes were
- * visible, or the updater sees it odd and waits.
+ * found odd to move on. The asymmetric fence orders the reader's odd store
+ * before its section's loads, and the updater's unpublishing before its
+ * reads of the sequences: either the section began after the updater's
+ * changes were visible, or the updater sees it odd and waits. A section's
+ * end is a release, which the updater's read acquires.
  */
 
 struct rcu_reader {
@@ -446,40 +549,54 @@ void rcu_read_lock(void)
 {
 	struct rcu_reader *reader = this_reader;
 
-	if (!reader)
+	if (read_nesting++)
+		return;
+	if (unlikely(!reader))
 		reader = reader_register();
-	if (read_nesting++ == 0) {
-		__atomic_fetch_add(&reader->seq, 1, __ATOMIC_SEQ_CST);
-		/* The section's loads come after the odd count is seen. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	}
+	/* Only this thread writes it. */
+	__atomic_store_n(&reader->seq,
+			 __atomic_load_n(&reader->seq, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	xalloc_user_fence_light();
 }
 
 void rcu_read_unlock(void)
 {
-	if (--read_nesting == 0)
-		__atomic_fetch_add(&this_reader->seq, 1, __ATOMIC_RELEASE);
+	struct rcu_reader *reader = this_reader;
+
+	if (--read_nesting)
+		return;
+	__atomic_store_n(&reader->seq,
+			 __atomic_load_n(&reader->seq, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+/* Wait for a sequence found odd to move on. */
+static void wait_even_or_moved(unsigned long *seq_word)
+{
+	unsigned long seq = __atomic_load_n(seq_word, __ATOMIC_ACQUIRE);
+
+	while ((seq & 1) && __atomic_load_n(seq_word, __ATOMIC_ACQUIRE) == seq)
+		sched_yield();
 }
 
 void synchronize_rcu(void)
 {
 	struct rcu_reader *reader;
-	unsigned long seq;
+	int cpu;
 
+	if (read_nesting || xalloc_user_section_depth)
+		abort();	/* a grace period inside a reader */
 	pthread_mutex_lock(&gp_lock);
 	__atomic_fetch_add(&gp_started, 1, __ATOMIC_SEQ_CST);
 	/* What the caller unpublished is seen before the readers are read. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	asym_fence_heavy();
 	pthread_mutex_lock(&readers_lock);
-	for (reader = readers; reader; reader = reader->next) {
-		if (reader == this_reader && read_nesting)
-			abort();	/* a grace period inside a reader */
-		seq = __atomic_load_n(&reader->seq, __ATOMIC_SEQ_CST);
-		while ((seq & 1) &&
-		       __atomic_load_n(&reader->seq, __ATOMIC_ACQUIRE) == seq)
-			sched_yield();
-	}
+	for (reader = readers; reader; reader = reader->next)
+		wait_even_or_moved(&reader->seq);
 	pthread_mutex_unlock(&readers_lock);
+	for (cpu = 0; cpu < XALLOC_USER_MAX_CPUS; cpu++)
+		wait_even_or_moved(&xalloc_user_cpu_states[cpu].seq);
 	__atomic_store_n(&gp_completed,
 			 __atomic_load_n(&gp_started, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);

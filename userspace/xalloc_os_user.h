@@ -517,38 +517,101 @@ struct xalloc_os_gp_work {
 };
 
 /*
- * CPUs and their sections. A CPU section is an RCU read-side section; the
- * claim is the plain flag of the kernel's non-RT build, since no
- * interrupt can land in a fast path here.
+ * CPUs and their sections. A CPU section is also an RCU read-side section,
+ * as a preempt-disabled one is in the kernel; the claim is the plain flag
+ * of the kernel's non-RT build, since no interrupt can land in a fast path
+ * here. A section makes its CPU's sequence odd, with a compiler barrier
+ * where the kernel disables preemption; visits and grace periods pay for
+ * the ordering instead, with membarrier() (see os.c).
  */
 #define XALLOC_USER_MAX_CPUS		64
 extern __thread int xalloc_user_cpu;
 extern int xalloc_user_nr_cpus;
 void rcu_read_lock(void);
 void rcu_read_unlock(void);
-void xalloc_user_cpu_enter(void);
-void xalloc_user_cpu_exit(void);
-#define xalloc_cpu_enter()		xalloc_user_cpu_enter()
-#define xalloc_cpu_exit()		xalloc_user_cpu_exit()
+
+struct xalloc_user_cpu_state {
+	unsigned long seq;		/* odd in a section; its thread's */
+	unsigned int visitor;		/* a visit is on: the visitor's */
+	pthread_mutex_t visit_lock;	/* one visit at a time */
+} __attribute__((aligned(64)));
+
+extern struct xalloc_user_cpu_state xalloc_user_cpu_states[];
+extern __thread unsigned int xalloc_user_section_depth;
+extern __thread bool xalloc_user_visiting;
+extern bool xalloc_user_hot_side_fences;
+void xalloc_user_no_cpu(void);
+void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c);
+
+/* The light side of the asymmetric fence (see os.c). */
+static inline void xalloc_user_fence_light(void)
+{
+	if (__builtin_expect(xalloc_user_hot_side_fences, 0))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Only the thread in the CPU's sections writes its sequence. */
+static inline void xalloc_user_section_mark(struct xalloc_user_cpu_state *c)
+{
+	__atomic_store_n(&c->seq, __atomic_load_n(&c->seq, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	xalloc_user_fence_light();
+}
+
+static inline void
+xalloc_user_section_unmark(struct xalloc_user_cpu_state *c)
+{
+	__atomic_store_n(&c->seq, __atomic_load_n(&c->seq, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+static inline void xalloc_cpu_enter(void)
+{
+	struct xalloc_user_cpu_state *c;
+
+	if (xalloc_user_section_depth++)
+		return;
+	if (__builtin_expect(xalloc_user_cpu < 0, 0))
+		xalloc_user_no_cpu();
+	c = &xalloc_user_cpu_states[xalloc_user_cpu];
+	for (;;) {
+		xalloc_user_section_mark(c);
+		if (__builtin_expect(!__atomic_load_n(&c->visitor,
+						      __ATOMIC_ACQUIRE), 1) ||
+		    xalloc_user_visiting)
+			return;
+		xalloc_user_cpu_wait_visit(c);
+	}
+}
+
+static inline void xalloc_cpu_exit(void)
+{
+	if (!--xalloc_user_section_depth)
+		xalloc_user_section_unmark(&xalloc_user_cpu_states[xalloc_user_cpu]);
+}
+
 #define XALLOC_CLAIM_IS_LOCK		false
 
 /*
  * Per-CPU data: XALLOC_USER_MAX_CPUS copies, XALLOC_USER_PCPU_STRIDE bytes
  * apart, so that the copy of any field is found from copy 0's by an
- * offset, as the kernel finds it. Memory never touched is never backed.
+ * offset, as the kernel finds it. Allocations share pages, as they share
+ * the kernel's per-CPU chunks (os.c).
  */
-#define XALLOC_USER_PCPU_STRIDE		(64UL << 10)
+#define XALLOC_USER_PCPU_STRIDE		(256UL << 10)
 
 struct xalloc_os_cpu_lock {
 	pthread_mutex_t lock;
 };
 
-void *xalloc_user_alloc_percpu(void);
+void *xalloc_user_alloc_percpu(size_t size);
 void xalloc_user_free_percpu(void *pcpu);
 #define xalloc_os_alloc_percpu(type) ({					\
 	_Static_assert(sizeof(type) <= XALLOC_USER_PCPU_STRIDE,		\
 		       "per-CPU copy too large");			\
-	(type *)xalloc_user_alloc_percpu();				\
+	(type *)xalloc_user_alloc_percpu(sizeof(type));			\
 })
 #define xalloc_os_free_percpu(pcpu)	xalloc_user_free_percpu(pcpu)
 #define xalloc_os_cpu_ptr(pcpu, cpu) \
