@@ -9,6 +9,9 @@
 #                 UBSan, and with TSan, its tests, and 30 s of fuzzing
 #                 (make check runs it)
 # make fuzz       the libFuzzer harness for FUZZ_SECONDS (600)
+# make userspace-bench  the core in user space against mimalloc, jemalloc,
+#                 tcmalloc and glibc on this machine's cores; writes
+#                 Documentation/userspace-bench.md
 # make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
 # make checkpatch run checkpatch.pl --strict on the sources
@@ -20,7 +23,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 .PHONY: all modules clean check check-kasan check-kcsan check-rt stress demo \
-	userspace-check fuzz \
+	userspace-check userspace-bench fuzz \
 	checkpatch sparse bench
 
 all: modules
@@ -36,6 +39,9 @@ check:
 
 userspace-check:
 	@$(TOP)/scripts/userspace-check.sh
+
+userspace-bench:
+	@$(TOP)/scripts/userspace-bench.sh
 
 fuzz:
 	@$(TOP)/scripts/install-deps.sh

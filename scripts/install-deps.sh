@@ -3,6 +3,11 @@
 #
 # Install the Debian packages needed to build the test kernel, build the
 # modules and boot them in QEMU. Idempotent: does nothing when all are there.
+#
+#   scripts/install-deps.sh [bench]
+#
+# "bench" adds what make userspace-bench needs: the allocators it measures
+# xalloc against, and matplotlib for its chart.
 set -euo pipefail
 
 PKGS=(
@@ -13,6 +18,10 @@ PKGS=(
 	sparse
 	clang libclang-rt-14-dev
 )
+if [ "${1:-}" = bench ]; then
+	PKGS+=(libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
+	       python3-matplotlib)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,7 +17,7 @@ mkdir -p "$out"
 make -s -C "$top/userspace" OUT="$out" all >&2
 
 variants=(plain asan tsan)
-tests=(basic stress)
+tests=(basic stress malloc)
 {
 	echo "KTAP version 1"
 	echo "1..1"

@@ -637,6 +637,7 @@ void xalloc_huge_free(struct xalloc_page *page, void *obj);
 /* kmalloc.c: the size classes */
 int xalloc_kmalloc_init(void);
 void xalloc_kmalloc_exit(void);
+struct xalloc_cache *xalloc_kmalloc_class(size_t size);
 
 /* debug.c: the checks of XALLOC_DEBUG caches */
 void xalloc_debug_init_block(struct xalloc_cache *cache, void *block);

@@ -158,6 +158,14 @@ void *xalloc_krealloc(const void *p, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(xalloc_krealloc);
 
+/* The class cache a request of @size bytes comes from, if any. */
+struct xalloc_cache *xalloc_kmalloc_class(size_t size)
+{
+	if (!size || size > XALLOC_MAX_OBJECT_SIZE)
+		return NULL;
+	return classes[class_of(size)];
+}
+
 /* Create the size classes, after debugfs: each has a directory there. */
 int xalloc_kmalloc_init(void)
 {
