@@ -621,7 +621,7 @@ bool xalloc_user_gp_passed(unsigned long cookie)
  */
 static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
-static struct rcu_head *cb_list;
+static struct rcu_head *cb_list, **cb_tail = &cb_list;
 static unsigned long cb_queued, cb_done;
 static pthread_t rcu_thread;
 static bool rcu_thread_started, rcu_thread_stop;
@@ -639,6 +639,7 @@ static void *rcu_thread_fn(void *arg)
 			break;
 		list = cb_list;
 		cb_list = NULL;
+		cb_tail = &cb_list;
 		pthread_mutex_unlock(&cb_lock);
 		synchronize_rcu();
 		xalloc_user_cpu = rcu_cpu;
@@ -658,14 +659,11 @@ static void *rcu_thread_fn(void *arg)
 /* Callbacks run in the order they were queued: appended at the tail. */
 void call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *head))
 {
-	struct rcu_head **tail;
-
 	head->func = fn;
 	head->next = NULL;
 	pthread_mutex_lock(&cb_lock);
-	for (tail = &cb_list; *tail; tail = &(*tail)->next)
-		;
-	*tail = head;
+	*cb_tail = head;
+	cb_tail = &head->next;
 	cb_queued++;
 	pthread_cond_broadcast(&cb_cond);
 	pthread_mutex_unlock(&cb_lock);
@@ -688,7 +686,9 @@ void rcu_barrier(void)
  * items due by then.
  */
 static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
+/* Timed on CLOCK_MONOTONIC, as xalloc_os_now(): see work_cond_init(). */
+static pthread_cond_t work_cond;
+static pthread_once_t work_cond_once = PTHREAD_ONCE_INIT;
 static struct xalloc_os_work_item *work_list;
 static struct xalloc_os_work_item *work_current;
 static pthread_t work_thread;
@@ -736,7 +736,7 @@ static void *work_thread_fn(void *arg)
 			continue;
 		}
 		if (xalloc_os_time_before(now, item->due)) {
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_nsec += (item->due - now) * 1000000;
 			ts.tv_sec += ts.tv_nsec / 1000000000;
 			ts.tv_nsec %= 1000000000;
@@ -758,8 +758,19 @@ static void *work_thread_fn(void *arg)
 	return NULL;
 }
 
+static void work_cond_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&work_cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 int xalloc_os_work_init_queues(void)
 {
+	pthread_once(&work_cond_once, work_cond_init);
 	work_stop = false;
 	rcu_thread_stop = false;
 	if (pthread_create(&work_thread, NULL, work_thread_fn, NULL))
