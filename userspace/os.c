@@ -260,30 +260,41 @@ unsigned long xalloc_os_segment_overhead(unsigned long size)
 #define PCPU_GRANULES		(XALLOC_USER_PCPU_STRIDE / PCPU_GRANULE)
 
 static pthread_mutex_t pcpu_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *pcpu_area;
+static void *pcpu_block;		/* as calloc() gave it */
+static char *pcpu_area;			/* aligned to a granule */
 static bool pcpu_used[PCPU_GRANULES];
 static unsigned int pcpu_len[PCPU_GRANULES];	/* at each run's start */
-/* Copies at or past it were never touched: a free need not zero them. */
+/* CPUs that may have written a copy: a free zeroes theirs. */
 static int pcpu_cpus_touched;
+
+/* Every CPU up to @nr may write its copies. */
+static void xalloc_user_pcpu_span(int nr)
+{
+	pthread_mutex_lock(&pcpu_lock);
+	pcpu_cpus_touched = max(pcpu_cpus_touched, nr);
+	pthread_mutex_unlock(&pcpu_lock);
+}
 
 void *xalloc_user_alloc_percpu(size_t size)
 {
-	unsigned int need = DIV_ROUND_UP(size, PCPU_GRANULE), run = 0, i;
-	unsigned int start;
+	unsigned int need = max(DIV_ROUND_UP(size, PCPU_GRANULE), 1UL);
+	unsigned int run = 0, start, i;
 	void *ret = NULL;
 
 	pthread_mutex_lock(&pcpu_lock);
-	if (!pcpu_area)
-		pcpu_area = calloc(XALLOC_USER_MAX_CPUS,
-				   XALLOC_USER_PCPU_STRIDE);
-	for (i = 0; pcpu_area && i < PCPU_GRANULES; i++) {
+	if (!pcpu_block) {
+		/* struct xalloc_heap is cacheline-aligned. */
+		pcpu_block = calloc(1, XALLOC_USER_MAX_CPUS *
+				    XALLOC_USER_PCPU_STRIDE + PCPU_GRANULE);
+		pcpu_area = (char *)ALIGN((unsigned long)pcpu_block,
+					  PCPU_GRANULE);
+	}
+	for (i = 0; pcpu_block && i < PCPU_GRANULES; i++) {
 		run = pcpu_used[i] ? 0 : run + 1;
 		if (run == need) {
 			start = i + 1 - need;
 			memset(&pcpu_used[start], true, need);
 			pcpu_len[start] = need;
-			pcpu_cpus_touched = max(pcpu_cpus_touched,
-						xalloc_user_nr_cpus);
 			ret = pcpu_area + start * PCPU_GRANULE;
 			break;
 		}
@@ -301,6 +312,8 @@ void xalloc_user_free_percpu(void *pcpu)
 		return;
 	start = ((char *)pcpu - pcpu_area) / PCPU_GRANULE;
 	pthread_mutex_lock(&pcpu_lock);
+	if (start >= PCPU_GRANULES || !pcpu_len[start])
+		abort();	/* not an allocation, or freed twice */
 	for (cpu = 0; cpu < pcpu_cpus_touched; cpu++)
 		memset(xalloc_os_cpu_ptr((char *)pcpu, cpu), 0,
 		       pcpu_len[start] * PCPU_GRANULE);
@@ -334,8 +347,13 @@ static void asym_fence_init(void)
 		xalloc_user_hot_side_fences = true;
 }
 
+static void cpus_init(void);
+static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+
 static void asym_fence_heavy(void)
 {
+	/* Registered first: membarrier() refuses an unregistered process. */
+	pthread_once(&cpus_once, cpus_init);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!xalloc_user_hot_side_fences &&
 	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
@@ -360,9 +378,11 @@ static pthread_rwlock_t hotplug_lock = PTHREAD_RWLOCK_INITIALIZER;
 static int (*cpu_dead_fn)(unsigned int cpu);
 static bool cpu_online[XALLOC_USER_MAX_CPUS];
 struct xalloc_user_cpu_state xalloc_user_cpu_states[XALLOC_USER_MAX_CPUS];
-static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
 __thread unsigned int xalloc_user_section_depth;
+__thread struct xalloc_user_cpu_state *xalloc_user_section_cpu;
 __thread bool xalloc_user_visiting;
+/* The depth of the thread's rcu_read_lock() sections (see RCU below). */
+static __thread unsigned int read_nesting;
 
 static void cpus_init(void)
 {
@@ -384,6 +404,12 @@ static int worker_cpu, rcu_cpu;
 void xalloc_user_set_nr_cpus(int nr)
 {
 	pthread_once(&cpus_once, cpus_init);
+	if (nr < 1 || nr + 2 > XALLOC_USER_MAX_CPUS) {
+		fprintf(stderr, "xalloc: %d CPUs: 1 to %d\n", nr,
+			XALLOC_USER_MAX_CPUS - 2);
+		abort();
+	}
+	xalloc_user_pcpu_span(nr + 2);
 	xalloc_user_nr_cpus = nr + 2;
 	worker_cpu = nr;
 	rcu_cpu = nr + 1;
@@ -408,6 +434,12 @@ void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c)
 void xalloc_user_cpu_start(int cpu)
 {
 	pthread_once(&cpus_once, cpus_init);
+	/* The last two are the worker's and the RCU thread's. */
+	if (cpu < 0 || cpu >= xalloc_user_nr_cpus - 2 || xalloc_user_cpu >= 0) {
+		fprintf(stderr, "xalloc: CPU %d cannot start on this thread\n",
+			cpu);
+		abort();
+	}
 	pthread_rwlock_wrlock(&hotplug_lock);
 	__atomic_store_n(&cpu_online[cpu], true, __ATOMIC_RELEASE);
 	xalloc_user_cpu = cpu;
@@ -417,6 +449,11 @@ void xalloc_user_cpu_start(int cpu)
 void xalloc_user_cpu_stop(void)
 {
 	int cpu = xalloc_user_cpu;
+
+	if (cpu < 0 || xalloc_user_section_depth || xalloc_user_visiting) {
+		fprintf(stderr, "xalloc: a CPU stop on no CPU or in a section\n");
+		abort();
+	}
 
 	pthread_rwlock_wrlock(&hotplug_lock);
 	__atomic_store_n(&cpu_online[cpu], false, __ATOMIC_RELEASE);
@@ -438,13 +475,14 @@ long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *), void *arg)
 	unsigned long seq;
 	long ret;
 
-	if (cpu == self)
-		return fn(arg);
-	if (xalloc_user_section_depth || xalloc_user_visiting) {
+	if (xalloc_user_section_depth || xalloc_user_visiting ||
+	    read_nesting) {
 		/* The kernel's visit may sleep: not from a section. */
-		fprintf(stderr, "xalloc: a visit from a CPU section\n");
+		fprintf(stderr, "xalloc: a visit from a CPU or RCU section\n");
 		abort();
 	}
+	if (cpu == self)
+		return fn(arg);
 	pthread_mutex_lock(&c->visit_lock);
 	__atomic_store_n(&c->visitor, 1, __ATOMIC_RELAXED);
 	asym_fence_heavy();
@@ -501,7 +539,6 @@ struct rcu_reader {
 };
 
 static __thread struct rcu_reader *this_reader;
-static __thread unsigned int read_nesting;
 static struct rcu_reader *readers;
 static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t gp_lock = PTHREAD_MUTEX_INITIALIZER;

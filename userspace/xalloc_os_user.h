@@ -538,6 +538,7 @@ struct xalloc_user_cpu_state {
 
 extern struct xalloc_user_cpu_state xalloc_user_cpu_states[];
 extern __thread unsigned int xalloc_user_section_depth;
+extern __thread struct xalloc_user_cpu_state *xalloc_user_section_cpu;
 extern __thread bool xalloc_user_visiting;
 extern bool xalloc_user_hot_side_fences;
 void xalloc_user_no_cpu(void);
@@ -552,7 +553,10 @@ static inline void xalloc_user_fence_light(void)
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Only the thread in the CPU's sections writes its sequence. */
+/*
+ * Only the CPU's owner writes its sequence: a visitor, which holds the CPU
+ * by its visit lock, is an rcu_read_lock() reader in its sections instead.
+ */
 static inline void xalloc_user_section_mark(struct xalloc_user_cpu_state *c)
 {
 	__atomic_store_n(&c->seq, __atomic_load_n(&c->seq, __ATOMIC_RELAXED) + 1,
@@ -567,6 +571,12 @@ xalloc_user_section_unmark(struct xalloc_user_cpu_state *c)
 			 __ATOMIC_RELEASE);
 }
 
+/*
+ * Sections nest; the outermost one marks the CPU it began on, and its end
+ * unmarks that CPU. They are entered at the API's entry points, under no
+ * lock of the boundary: one that waits for a visit while holding a lock
+ * the visit takes would deadlock, where the kernel's could not.
+ */
 static inline void xalloc_cpu_enter(void)
 {
 	struct xalloc_user_cpu_state *c;
@@ -575,12 +585,17 @@ static inline void xalloc_cpu_enter(void)
 		return;
 	if (__builtin_expect(xalloc_user_cpu < 0, 0))
 		xalloc_user_no_cpu();
+	if (__builtin_expect(xalloc_user_visiting, 0)) {
+		xalloc_user_section_cpu = NULL;
+		rcu_read_lock();
+		return;
+	}
 	c = &xalloc_user_cpu_states[xalloc_user_cpu];
+	xalloc_user_section_cpu = c;
 	for (;;) {
 		xalloc_user_section_mark(c);
 		if (__builtin_expect(!__atomic_load_n(&c->visitor,
-						      __ATOMIC_ACQUIRE), 1) ||
-		    xalloc_user_visiting)
+						      __ATOMIC_ACQUIRE), 1))
 			return;
 		xalloc_user_cpu_wait_visit(c);
 	}
@@ -588,8 +603,12 @@ static inline void xalloc_cpu_enter(void)
 
 static inline void xalloc_cpu_exit(void)
 {
-	if (!--xalloc_user_section_depth)
-		xalloc_user_section_unmark(&xalloc_user_cpu_states[xalloc_user_cpu]);
+	if (--xalloc_user_section_depth)
+		return;
+	if (__builtin_expect(!xalloc_user_section_cpu, 0))
+		rcu_read_unlock();
+	else
+		xalloc_user_section_unmark(xalloc_user_section_cpu);
 }
 
 #define XALLOC_CLAIM_IS_LOCK		false

@@ -152,6 +152,141 @@ static void test_free_rcu(void)
 	xalloc_cache_destroy(cache);
 }
 
+/*
+ * Visits and grace periods while CPUs allocate and free as fast as they
+ * can: a visitor never runs beside its CPU's section (TSan would see the
+ * heap raced), and every CPU's sequence ends even, that is, no section
+ * was lost or left open. Two threads once wrote a CPU's sequence, the
+ * owner bouncing off a visit and the visitor's own sections, and lost an
+ * increment: the CPU then looked idle in its sections.
+ */
+#define TRAFFIC_CPUS	3
+
+static bool traffic_stop;
+
+static void *traffic(void *arg)
+{
+	struct remote *r = arg;
+	void *objs[64];
+	unsigned int i;
+
+	xalloc_user_cpu_start(r->cpu);
+	while (!__atomic_load_n(&traffic_stop, __ATOMIC_RELAXED)) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			objs[i] = xalloc_cache_alloc(r->cache, GFP_KERNEL);
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			xalloc_cache_free(r->cache, objs[i]);
+	}
+	xalloc_user_cpu_stop();
+	return NULL;
+}
+
+static void test_visits_during_traffic(void)
+{
+	struct xalloc_cache *cache = xalloc_cache_create("t_visits", 128, 0, 0,
+							 NULL);
+	struct remote r[TRAFFIC_CPUS];
+	pthread_t t[TRAFFIC_CPUS];
+	struct xalloc_cache_stats st;
+	unsigned long bad = 0;
+	int i, odd = 0;
+
+	CHECK(cache);
+	if (!cache)
+		return;
+	for (i = 0; i < TRAFFIC_CPUS; i++) {
+		r[i] = (struct remote){ .cache = cache, .cpu = i + 1 };
+		pthread_create(&t[i], NULL, traffic, &r[i]);
+	}
+	for (i = 0; i < 300; i++) {
+		xalloc_cache_collect(cache);
+		bad += xalloc_cache_validate(cache);
+		if (i % 10 == 0)
+			synchronize_rcu();
+	}
+	__atomic_store_n(&traffic_stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < TRAFFIC_CPUS; i++)
+		pthread_join(t[i], NULL);
+	CHECK(bad == 0);
+	for (i = 0; i < XALLOC_USER_MAX_CPUS; i++)
+		odd += xalloc_user_cpu_states[i].seq & 1;
+	CHECK(odd == 0);
+	stats(cache, &st);
+	CHECK(st.used == 0 && st.allocs == st.frees);
+	xalloc_cache_destroy(cache);
+}
+
+/*
+ * Only a CPU's owner writes its sequence: a visitor's sections are RCU
+ * readers of their own, so that the owner bouncing off the visit and the
+ * visitor cannot lose each other's increments.
+ */
+static unsigned long seq_in_visit[2];
+
+static long visit_enters_section(void *arg)
+{
+	struct xalloc_user_cpu_state *c = arg;
+
+	seq_in_visit[0] = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+	xalloc_cpu_enter();
+	seq_in_visit[1] = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+	xalloc_cpu_exit();
+	return 7;
+}
+
+static pthread_barrier_t parked, unpark;
+
+static void *park_cpu(void *arg)
+{
+	xalloc_user_cpu_start((int)(long)arg);
+	pthread_barrier_wait(&parked);
+	pthread_barrier_wait(&unpark);
+	xalloc_user_cpu_stop();
+	return NULL;
+}
+
+static void test_visitor_leaves_owner_sequence(void)
+{
+	struct xalloc_user_cpu_state *c = &xalloc_user_cpu_states[2];
+	pthread_t t;
+
+	pthread_barrier_init(&parked, NULL, 2);
+	pthread_barrier_init(&unpark, NULL, 2);
+	pthread_create(&t, NULL, park_cpu, (void *)2L);
+	pthread_barrier_wait(&parked);
+	CHECK(xalloc_os_run_on_cpu(2, visit_enters_section, c) == 7);
+	CHECK(seq_in_visit[0] == seq_in_visit[1]);
+	CHECK(!(seq_in_visit[0] & 1));
+	pthread_barrier_wait(&unpark);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&parked);
+	pthread_barrier_destroy(&unpark);
+}
+
+/*
+ * Per-CPU copies are aligned as struct xalloc_heap asks (a cache line),
+ * and come back zero after a free, in every CPU's copy.
+ */
+static void test_percpu(void)
+{
+	unsigned long *a, *b;
+	int cpu, dirty = 0;
+
+	a = xalloc_user_alloc_percpu(100);
+	CHECK(a && !((unsigned long)a & 63));
+	if (!a)
+		return;
+	xalloc_for_each_cpu(cpu)
+		memset(xalloc_os_cpu_ptr(a, cpu), 0xff, 100);
+	xalloc_user_free_percpu(a);
+	b = xalloc_user_alloc_percpu(100);
+	CHECK(b == a);
+	xalloc_for_each_cpu(cpu)
+		dirty += *xalloc_os_cpu_ptr(b, cpu) != 0;
+	CHECK(dirty == 0);
+	xalloc_user_free_percpu(b);
+}
+
 int main(void)
 {
 	if (xalloc_user_init(4)) {
@@ -162,6 +297,9 @@ int main(void)
 	test_local_and_remote_frees();
 	test_kmalloc();
 	test_free_rcu();
+	test_percpu();
+	test_visitor_leaves_owner_sequence();
+	test_visits_during_traffic();
 	xalloc_user_cpu_stop();
 	xalloc_user_exit();
 	printf("basic: %d checks, %d failed\n", checks, failures);
