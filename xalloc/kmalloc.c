@@ -44,7 +44,9 @@ static unsigned int class_of(size_t size)
 static __always_inline void *kmalloc_from(struct xalloc_cache *cache,
 					  size_t size, gfp_t gfp, int node)
 {
-	void *obj = xalloc_cache_alloc_node(cache, gfp, node);
+	/* A constant in xalloc_kmalloc(): no call through the node check. */
+	void *obj = node == NUMA_NO_NODE ? xalloc_cache_alloc(cache, gfp) :
+		    xalloc_cache_alloc_node(cache, gfp, node);
 
 	if (obj)
 		xalloc_os_kasan_alloc(obj, size, cache->object_size);
