@@ -423,6 +423,12 @@ void xalloc_user_no_cpu(void)
 	abort();
 }
 
+void xalloc_user_sleep_in_section(void)
+{
+	fprintf(stderr, "xalloc: sleeping in a CPU section\n");
+	abort();
+}
+
 /* A section found a visit on: leave, and wait for the visit's end. */
 void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c)
 {
@@ -434,10 +440,13 @@ void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c)
 void xalloc_user_cpu_start(int cpu)
 {
 	pthread_once(&cpus_once, cpus_init);
-	/* The last two are the worker's and the RCU thread's. */
-	if (cpu < 0 || cpu >= xalloc_user_nr_cpus - 2 || xalloc_user_cpu >= 0) {
-		fprintf(stderr, "xalloc: CPU %d cannot start on this thread\n",
-			cpu);
+	/*
+	 * The last two are the worker's and the RCU thread's. A thread may
+	 * start several and play each in turn, as the fuzzer does.
+	 */
+	if (cpu < 0 || cpu >= xalloc_user_nr_cpus - 2 ||
+	    xalloc_user_section_depth) {
+		fprintf(stderr, "xalloc: CPU %d cannot start\n", cpu);
 		abort();
 	}
 	pthread_rwlock_wrlock(&hotplug_lock);

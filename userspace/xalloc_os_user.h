@@ -489,7 +489,8 @@ struct xalloc_os_mutex {
 #define XALLOC_OS_DEFINE_MUTEX(name) \
 	struct xalloc_os_mutex name = { .lock = PTHREAD_MUTEX_INITIALIZER }
 #define xalloc_os_mutex_init(m)		pthread_mutex_init(&(m)->lock, NULL)
-#define xalloc_os_mutex_lock(m)		pthread_mutex_lock(&(m)->lock)
+#define xalloc_os_mutex_lock(m) \
+	do { xalloc_user_might_sleep(); pthread_mutex_lock(&(m)->lock); } while (0)
 #define xalloc_os_mutex_unlock(m)	pthread_mutex_unlock(&(m)->lock)
 
 /* Deferred work: one worker thread runs it, in order of due time (os.c). */
@@ -543,6 +544,14 @@ extern __thread bool xalloc_user_visiting;
 extern bool xalloc_user_hot_side_fences;
 void xalloc_user_no_cpu(void);
 void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c);
+void xalloc_user_sleep_in_section(void);
+
+/* As might_sleep(): nothing that may sleep runs in a CPU section. */
+static inline void xalloc_user_might_sleep(void)
+{
+	if (__builtin_expect(xalloc_user_section_depth != 0, 0))
+		xalloc_user_sleep_in_section();
+}
 
 /* The light side of the asymmetric fence (see os.c). */
 static inline void xalloc_user_fence_light(void)
@@ -690,7 +699,11 @@ static inline bool xalloc_os_init_on_free(void)
 	return false;
 }
 
-#define xalloc_os_might_alloc(gfp)	do { } while (0)
+/* As might_alloc(): a gfp that may sleep, from a section, is a bug. */
+#define xalloc_os_might_alloc(gfp) do {					\
+	if ((gfp) & __GFP_DIRECT_RECLAIM)				\
+		xalloc_user_might_sleep();				\
+} while (0)
 #define xalloc_os_check_account(gfp)	do { } while (0)
 
 /* The thread_free word */
