@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../xalloc_os_user.h"
 #include "../xalloc_user.h"
@@ -287,6 +288,107 @@ static void test_percpu(void)
 	xalloc_user_free_percpu(b);
 }
 
+/*
+ * RCU readers: an object of a typesafe cache stays mapped, and an object
+ * freed by xalloc_free_rcu() stays intact, for as long as a reader that
+ * could have found it is in its section; the memory goes back after.
+ */
+#define RCU_OBJS	4096
+
+struct rcu_reader_arg {
+	unsigned long *typesafe;	/* freed, its segment given back */
+	unsigned long *deferred;	/* freed by xalloc_free_rcu() */
+	pthread_barrier_t in;
+	unsigned long seen[2];
+};
+
+static void *rcu_reader(void *arg)
+{
+	struct rcu_reader_arg *a = arg;
+
+	rcu_read_lock();
+	pthread_barrier_wait(&a->in);
+	/* The frees, the shrink and the reuse happen meanwhile. */
+	usleep(100 * 1000);
+	a->seen[0] = READ_ONCE(*a->typesafe) ? 1 : 0;	/* mapped: no fault */
+	a->seen[1] = READ_ONCE(*a->deferred);
+	rcu_read_unlock();
+	return NULL;
+}
+
+static void *release_segments(void *arg)
+{
+	xalloc_user_cpu_start(3);
+	*(unsigned long *)arg = xalloc_segment_release_empty(ULONG_MAX);
+	xalloc_user_cpu_stop();
+	return NULL;
+}
+
+static void test_rcu_readers(void)
+{
+	struct xalloc_cache *ts = xalloc_cache_create("t_typesafe", 256, 0,
+						      XALLOC_TYPESAFE_BY_RCU,
+						      NULL);
+	struct xalloc_cache *dc = xalloc_cache_create("t_deferred",
+						      sizeof(struct rcu_obj), 0,
+						      0, NULL);
+	static unsigned long *objs[RCU_OBJS];
+	struct xalloc_segment_stats before, after;
+	struct rcu_reader_arg a;
+	unsigned long released = 0;
+	struct rcu_obj *d;
+	pthread_t reader, releaser;
+	unsigned int i, reused = 0;
+
+	CHECK(ts && dc);
+	if (!ts || !dc)
+		return;
+	for (i = 0; i < RCU_OBJS; i++) {
+		objs[i] = xalloc_cache_alloc(ts, GFP_KERNEL);
+		CHECK(objs[i]);
+		*objs[i] = 0x5a5a5a5a;
+	}
+	d = xalloc_cache_alloc(dc, GFP_KERNEL);
+	CHECK(d);
+	d->a[0] = 0xfeed;
+	a.typesafe = objs[RCU_OBJS / 2];
+	a.deferred = (unsigned long *)&d->a[0];
+	pthread_barrier_init(&a.in, NULL, 2);
+	pthread_create(&reader, NULL, rcu_reader, &a);
+	pthread_barrier_wait(&a.in);
+
+	/* Everything goes while the reader holds its pointers. */
+	xalloc_free_rcu(d, rcu);
+	for (i = 0; i < RCU_OBJS; i++)
+		xalloc_cache_free(ts, objs[i]);
+	for (i = 0; i < N; i++) {
+		/* Were d's block free, one of these would reuse it. */
+		struct rcu_obj *o = xalloc_cache_alloc(dc, GFP_KERNEL);
+
+		reused += o == d;
+		if (o)
+			o->a[0] = 0xdead;
+		xalloc_cache_free(dc, o);
+	}
+	xalloc_cache_shrink(ts);
+	xalloc_segment_get_stats(&before);
+	/* It waits for the reader: another thread does it. */
+	pthread_create(&releaser, NULL, release_segments, &released);
+	pthread_join(reader, NULL);
+	pthread_join(releaser, NULL);
+	xalloc_segment_get_stats(&after);
+
+	CHECK(reused == 0);
+	CHECK(a.seen[0] == 1);
+	CHECK(a.seen[1] == 0xfeed);
+	CHECK(released >= 1);
+	CHECK(after.segments < before.segments);
+	xalloc_rcu_barrier();
+	pthread_barrier_destroy(&a.in);
+	xalloc_cache_destroy(ts);
+	xalloc_cache_destroy(dc);
+}
+
 int main(void)
 {
 	if (xalloc_user_init(4)) {
@@ -299,6 +401,7 @@ int main(void)
 	test_free_rcu();
 	test_percpu();
 	test_visitor_leaves_owner_sequence();
+	test_rcu_readers();
 	test_visits_during_traffic();
 	xalloc_user_cpu_stop();
 	xalloc_user_exit();
