@@ -322,9 +322,10 @@ void xalloc_user_free_percpu(void *pcpu)
 	pthread_mutex_unlock(&pcpu_lock);
 }
 
-void xalloc_user_cpu_lock_init(pthread_mutex_t *lock)
+void xalloc_user_not_in_section(void)
 {
-	pthread_mutex_init(lock, NULL);
+	fprintf(stderr, "xalloc: a CPU's lock is not held\n");
+	abort();
 }
 
 /*

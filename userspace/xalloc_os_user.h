@@ -630,9 +630,16 @@ static inline void xalloc_cpu_exit(void)
  */
 #define XALLOC_USER_PCPU_STRIDE		(256UL << 10)
 
+/*
+ * A CPU's own lock (a local_lock() in the kernel) is a CPU section, as it
+ * is preemption and interrupts off in the kernel's non-RT build: one
+ * thread at a time is a given CPU, and a visit keeps out of its sections.
+ */
 struct xalloc_os_cpu_lock {
-	pthread_mutex_t lock;
+	char unused;
 };
+
+void xalloc_user_not_in_section(void);
 
 void *xalloc_user_alloc_percpu(size_t size);
 void xalloc_user_free_percpu(void *pcpu);
@@ -645,20 +652,19 @@ void xalloc_user_free_percpu(void *pcpu);
 #define xalloc_os_cpu_ptr(pcpu, cpu) \
 	((typeof(pcpu))((char *)(pcpu) + (cpu) * XALLOC_USER_PCPU_STRIDE))
 #define xalloc_os_this_ptr(pcpu)	xalloc_os_cpu_ptr(pcpu, xalloc_user_cpu)
-#define xalloc_os_cpu_lock_init(l) \
-	xalloc_user_cpu_lock_init(&(l)->lock)
-#define xalloc_os_cpu_lock(pcpu_l) \
-	pthread_mutex_lock(&xalloc_os_this_ptr(pcpu_l)->lock)
-#define xalloc_os_cpu_unlock(pcpu_l) \
-	pthread_mutex_unlock(&xalloc_os_this_ptr(pcpu_l)->lock)
+#define xalloc_os_cpu_lock_init(l)	do { } while (0)
+#define xalloc_os_cpu_lock(pcpu_l)	xalloc_cpu_enter()
+#define xalloc_os_cpu_unlock(pcpu_l)	xalloc_cpu_exit()
 #define xalloc_os_cpu_lock_irqsave(pcpu_l, flags) \
-	do { (flags) = 0; xalloc_os_cpu_lock(pcpu_l); } while (0)
+	do { (flags) = 0; xalloc_cpu_enter(); } while (0)
 #define xalloc_os_cpu_unlock_irqrestore(pcpu_l, flags) \
-	do { (void)(flags); xalloc_os_cpu_unlock(pcpu_l); } while (0)
-#define xalloc_os_cpu_assert_held(l)	do { } while (0)
+	do { (void)(flags); xalloc_cpu_exit(); } while (0)
+#define xalloc_os_cpu_assert_held(l) do {				\
+	if (__builtin_expect(!xalloc_user_section_depth, 0))		\
+		xalloc_user_not_in_section();				\
+} while (0)
 #define xalloc_os_this_cpu_add(pcpu_field, n) \
 	(*xalloc_os_this_ptr(&(pcpu_field)) += (n))
-void xalloc_user_cpu_lock_init(pthread_mutex_t *lock);
 
 #define xalloc_for_each_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < xalloc_user_nr_cpus; (cpu)++)
