@@ -7,7 +7,7 @@
 #   scripts/install-deps.sh [bench]
 #
 # "bench" adds what make userspace-bench needs: the allocators it measures
-# xalloc against, and matplotlib for its chart.
+# xalloc against.
 set -euo pipefail
 
 PKGS=(
@@ -17,10 +17,10 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	sparse
 	clang libclang-rt-14-dev
+	python3-matplotlib
 )
 if [ "${1:-}" = bench ]; then
-	PKGS+=(libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
-	       python3-matplotlib)
+	PKGS+=(libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev)
 fi
 
 missing=()

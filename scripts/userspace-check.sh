@@ -5,8 +5,10 @@
 # user-space boundary (userspace/), plain, with ASan and UBSan, and with
 # TSan, run its tests under each, and write their results as KTAP to
 # build/userspace/ktap.log, one case per test and build, for
-# ktap-summary.py; then fuzz for FUZZ_SECONDS (30) as one more case. A sanitizer report fails its case (and is a splat in
-# the log). Prints the log's summary; make check adds it to its own.
+# ktap-summary.py; then fuzz for FUZZ_SECONDS (30) as one more case, and
+# test xalloctop and xalloc-plot as the last. A sanitizer report fails its
+# case (and is a splat in the log). Prints the log's summary; make check
+# adds it to its own.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +25,7 @@ tests=(basic stress malloc)
 	echo "1..1"
 	echo "    # Subtest: xalloc_userspace"
 	echo "    KTAP version 1"
-	echo "    1..$((${#variants[@]} * ${#tests[@]} + 1))"
+	echo "    1..$((${#variants[@]} * ${#tests[@]} + 2))"
 	n=0
 	for v in "${variants[@]}"; do
 		for t in "${tests[@]}"; do
@@ -50,6 +52,14 @@ tests=(basic stress malloc)
 	grep -E "^#[0-9]+[[:space:]]+DONE|^Done|ERROR|Test unit written" \
 		"$out/fuzz.out" | sed 's/^/    # /' || true
 	echo "    $status $n fuzz"
+	# xalloctop and xalloc-plot against a captured demo console.
+	n=$((n + 1))
+	status=ok
+	if ! "$top/scripts/test-tools.py" > "$out/tools.out" 2>&1; then
+		status="not ok"
+	fi
+	sed 's/^/    # /' "$out/tools.out"
+	echo "    $status $n tools"
 	echo "ok 1 xalloc_userspace"
 	echo "XALLOC-VM: done"
 } > "$log"

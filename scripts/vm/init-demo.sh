@@ -32,5 +32,6 @@ if step insmod $M/xalloc.ko && step insmod $M/xalloc_demo.ko; then
 		fail "$D/demo/control is missing"
 	fi
 	show $D/demo/stats
+	show $D/demo/pages
 fi
 finish
