@@ -28,7 +28,13 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 all: modules
 
+# Stock kernels have no CONFIG_KUNIT: the Kbuild leaves kunit/ and stress/
+# out, and this says so.
 modules:
+	@grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/include/config/auto.conf || \
+		echo "xalloc: $(KDIR) has no CONFIG_KUNIT: building xalloc.ko," \
+		     "the demo and the benchmark; skipping the KUnit suites" \
+		     "(kunit/) and the stress test (stress/), which need it"
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 clean:

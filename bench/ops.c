@@ -21,6 +21,8 @@
 
 #include <xalloc.h>
 
+#include "../xalloc/compat.h"
+
 #include "bench.h"
 
 /* Bytes of slab pages of every node, per-CPU deltas included. */

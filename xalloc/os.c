@@ -21,6 +21,7 @@
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 
+#include "compat.h"
 #include "os.h"
 
 static void free_pages_array(struct page **pages, unsigned int n)
@@ -328,20 +329,16 @@ static unsigned long shrinker_scan(struct shrinker *shrinker,
  */
 int xalloc_os_shrinker_init(void)
 {
-	segment_shrinker = shrinker_alloc(0, "xalloc-segments");
-	if (!segment_shrinker)
-		return -ENOMEM;
-	segment_shrinker->count_objects = shrinker_count;
-	segment_shrinker->scan_objects = shrinker_scan;
 	/* One object is a segment, 512 KiB or 4 MiB: a few at a time. */
-	segment_shrinker->batch = 4;
-	shrinker_register(segment_shrinker);
-	return 0;
+	segment_shrinker = xalloc_compat_shrinker_create("xalloc-segments",
+							 shrinker_count,
+							 shrinker_scan, 4);
+	return segment_shrinker ? 0 : -ENOMEM;
 }
 
 void xalloc_os_shrinker_exit(void)
 {
-	shrinker_free(segment_shrinker);
+	xalloc_compat_shrinker_destroy(segment_shrinker);
 }
 
 static int xalloc_cpuhp_state;
