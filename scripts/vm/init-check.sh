@@ -9,47 +9,6 @@
 # shellcheck source=lib.sh
 . /lib/xalloc/lib.sh
 
-D=/sys/kernel/debug/xalloc/demo
-demo_stat() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
-
-# The control file, driven as a user would, on the demo client's cache
-# (kernel_write() cannot reach debugfs files, so KUnit cannot do this).
-check_control() {
-	used=$(demo_stat used)
-	remote=$(demo_stat thread_free)
-	echo "XALLOC-VM: demo before collect: used $used thread_free $remote"
-	[ "${remote:-0}" -gt 0 ] || fail "demo: no remote free pending"
-	if echo bogus > $D/control 2>/dev/null; then
-		fail "control accepted 'bogus'"
-	fi
-	echo validate > $D/control || fail "control: validate"
-	check_files
-	echo collect > $D/control || fail "control: collect"
-	echo "XALLOC-VM: demo after collect: used $(demo_stat used) thread_free $(demo_stat thread_free)"
-	[ "$(demo_stat thread_free)" = 0 ] || fail "collect left thread_free $(demo_stat thread_free)"
-	[ "$(demo_stat used)" = $((used - remote)) ] ||
-		fail "collect: used $(demo_stat used), expected $((used - remote))"
-	echo validate > $D/control || fail "control: validate after collect"
-	check_files
-}
-
-# The pages and summary files must agree with stats: per-page columns
-# summed, and the demo's summary row, field by field. Run on the quiescent
-# demo cache, before and after collection.
-check_files() {
-	sums=$(awk 'NR > 1 { n++; cap += $5; used += $7; free += $8;
-		local += $9; thr += $10; if ($7 + $8 + $9 != $5) bad++ }
-		END { print n + 0, cap + 0, used + 0, free + 0, local + 0,
-		thr + 0, bad + 0 }' $D/pages)
-	want="$(demo_stat pages) $(demo_stat capacity) $(demo_stat used) $(demo_stat free) $(demo_stat local_free) $(demo_stat thread_free) 0"
-	echo "XALLOC-VM: demo pages file: $sums (stats: $want)"
-	[ "$sums" = "$want" ] || fail "pages file $sums, stats $want"
-	row=$(awk '$1 == "demo" { print $5, $6, $7, $8 }' \
-		/sys/kernel/debug/xalloc/summary)
-	want="$(demo_stat pages) $(demo_stat capacity) $(demo_stat used) $(demo_stat thread_free)"
-	[ "$row" = "$want" ] || fail "summary row $row, stats $want"
-}
-
 # On the KCSAN kernel (make check boots the KASAN kernel too; this does
 # nothing there): watch one memory access in up to 100 instead of the
 # default 4000 while the suites run. They run for seconds only, and this
