@@ -5,6 +5,8 @@
 #                 suites and a short stress run: the KASAN kernel, the
 #                 KCSAN kernel, then the PREEMPT_RT kernel
 # make check-kasan, make check-kcsan, make check-rt   the same on one of them
+# make check-stock  Debian 12's stock 6.1, 6.12 and 6.12-rt kernels in QEMU:
+#                 xalloc, its self-test module and the demo, no KUnit
 # make userspace-check  the core built as a program, plain, with ASan and
 #                 UBSan, and with TSan, its tests, and 30 s of fuzzing
 #                 (make check runs it)
@@ -22,7 +24,8 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: all modules clean check check-kasan check-kcsan check-rt stress demo \
+.PHONY: all modules clean check check-kasan check-kcsan check-rt check-stock \
+	stress demo \
 	userspace-check userspace-bench fuzz \
 	checkpatch sparse bench
 
@@ -61,6 +64,9 @@ check-kcsan:
 
 check-rt:
 	@$(TOP)/scripts/check.sh rt
+
+check-stock:
+	@$(TOP)/scripts/check-stock.sh
 
 stress:
 	@DURATION=$(or $(DURATION),600) $(TOP)/scripts/stress.sh

@@ -3,7 +3,8 @@
 #
 # make check: build and test the core in user space (userspace-check.sh),
 # build the debug kernels and the modules, boot each in QEMU, run the KUnit
-# suites and a short run of the stress suite, and summarise them.
+# suites and a short run of the stress suite, then boot Debian's stock
+# kernels with the self-test (check-stock.sh), and summarise them.
 #
 #   scripts/check.sh [NAME...]
 #
@@ -75,6 +76,17 @@ for name in "${wanted[@]}"; do
 	# A QEMU failure is a failure even if the log happens to look complete.
 	[ "$vm_rc" -eq 0 ] || rc=$vm_rc
 done
+
+# A whole make check ends on Debian's stock kernels (check-stock.sh): a
+# few minutes, most of them the first installs.
+if [ "$#" -eq 0 ]; then
+	stock_logs=$top/build/stock-logs
+	rm -f "$stock_logs"
+	STOCK_LOGS=$stock_logs "$top/scripts/check-stock.sh" >&2 || rc=1
+	if [ -f "$stock_logs" ]; then
+		mapfile -t -O "${#logs[@]}" logs < "$stock_logs"
+	fi
+fi
 
 summary_rc=0
 "$top/scripts/ktap-summary.py" "${logs[@]}" || summary_rc=$?

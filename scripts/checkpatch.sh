@@ -33,7 +33,7 @@ fi
 # the kernel's own primitives (READ_ONCE, list_head, GFP flags, ...) for a
 # program, as the kernel's tools/include does: checkpatch's rules for their
 # users (no new typedefs, unused macro arguments, ...) do not fit it.
-mapfile -t files < <(find xalloc include kunit examples bench stress userspace \
+mapfile -t files < <(find xalloc include kunit examples bench stress selftest userspace \
 	\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' \
 	! -name xalloc_os_user.h 2>/dev/null | sort)
 if [ "${#files[@]}" -eq 0 ]; then
