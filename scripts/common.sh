@@ -52,7 +52,8 @@ prepare() {
 			--exclude '*.order' --exclude '*.symvers' \
 			--exclude '*.a' --exclude '.tmp_versions' \
 			"$top/Kbuild" "$top/include" "$top/xalloc" "$top/kunit" \
-			"$top/examples" "$top/bench" "$top/stress" "$src/"
+			"$top/examples" "$top/bench" "$top/stress" \
+			"$top/selftest" "$src/"
 		make -C "$kdir" M="$src" modules >&2
 		xalloc_ko=$src/xalloc/xalloc.ko
 		test_ko=$src/kunit/xalloc_test.ko
