@@ -49,16 +49,18 @@ stress_params() {
 	done
 }
 
-# The deadline server for fair tasks goes off for the whole boot, before
-# any CPU goes offline: in 6.12 its bandwidth accounting can underflow
-# when CPUs go offline under load, a scheduler bug that warns
-# "dl_rq->running_bw > old" in inactive_task_timer(), or in
-# dl_server_stop() when the server is switched off later, after the
-# KUnit suites' hotplug. It has nothing to do with xalloc, and only
-# guards fair tasks against real-time ones, which these VMs do not run.
-for f in /sys/kernel/debug/sched/fair_server/cpu*/runtime; do
-	[ ! -e "$f" ] || echo 0 > "$f" || fail "fair server off: $f"
-done
+# fair_server_runtime NS: set the runtime of every CPU's deadline server
+# for fair tasks (0 switches it off); prints the old runtime of CPU 0.
+# Fails quietly without the scheduler's debugfs.
+fair_server_runtime() {
+	old=
+	for f in /sys/kernel/debug/sched/fair_server/cpu*/runtime; do
+		[ -e "$f" ] || return 1
+		[ -n "$old" ] || old=$(cat "$f")
+		echo "$1" > "$f" || return 1
+	done
+	echo "$old"
+}
 
 # The irqsoff tracer, where the kernel has it (the KASAN kernel): the
 # longest stretch with interrupts off anywhere in the kernel while the
@@ -116,7 +118,14 @@ irqsoff_report() {
 # run_stress PARAM...: load xalloc_stress (its KUnit suite runs for the
 # whole insmod) and unload it. 25 % of xalloc's own allocations fail by
 # injection meanwhile, when the kernel can and faults=0 is not given.
+#
+# The deadline server for fair tasks is off meanwhile: in 6.12 its
+# bandwidth accounting can underflow when CPUs go offline under load,
+# a scheduler bug that warns "dl_rq->running_bw > old" in
+# inactive_task_timer() and has nothing to do with xalloc. It only guards
+# fair tasks against real-time ones, which this VM does not run.
 run_stress() {
+	fair_runtime=$(fair_server_runtime 0) || fair_runtime=
 	faults=1
 	case " $* " in
 	*" faults=0 "*) faults=0 ;;
@@ -131,6 +140,10 @@ run_stress() {
 	step insmod $M/xalloc_stress.ko faults=$faults "$@" || stress_rc=1
 	[ "$irqsoff" = 0 ] || irqsoff_report
 	[ "$faults" = 0 ] || inject_faults 0 || fail "fault injection stays on"
+	if [ -n "$fair_runtime" ]; then
+		fair_server_runtime "$fair_runtime" >/dev/null ||
+			fail "fair server runtime not restored"
+	fi
 	[ "$stress_rc" = 0 ] && step rmmod xalloc_stress
 }
 
