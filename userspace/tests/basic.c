@@ -12,17 +12,7 @@
 
 #include "../xalloc_os_user.h"
 #include "../xalloc_user.h"
-
-static int failures, checks;
-
-#define CHECK(cond) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
-			#cond);						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define N	1000
 

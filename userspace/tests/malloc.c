@@ -15,17 +15,7 @@
 #include "../xalloc_os_user.h"
 #include "../../include/xalloc.h"
 #include "../xalloc_user.h"
-
-static int failures, checks;
-
-#define CHECK(cond) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__,	\
-			#cond);						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define THREADS		8
 #define PER_THREAD	1000
