@@ -70,18 +70,8 @@ install_deps() {
 		"linux-image-$release-unsigned")
 }
 
-# The VM carries no module tree: whatever it needs must be built in.
-check_kernel_config() {
-	local config=/boot/config-$release opt missing=()
-	for opt in SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP DEVTMPFS \
-		   DEBUG_FS PROC_FS SYSFS; do
-		grep -qx "CONFIG_$opt=y" "$config" || missing+=("CONFIG_$opt")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		echo "bench: $config does not build in ${missing[*]}" >&2
-		exit 1
-	fi
-}
+# shellcheck source=stock-config.sh
+. "$top/scripts/stock-config.sh"
 
 # A copy of the sources, so that this build against the stock headers and
 # the debug-kernel build of the tree do not overwrite each other's objects.
@@ -199,7 +189,7 @@ done
 cpus=$(nproc)
 
 install_deps
-check_kernel_config
+stock_config_ok "$release" || exit 1
 build_modules
 initrd=$out/initramfs.cpio.gz
 mkdir -p "$out"

@@ -13,6 +13,9 @@
 #
 # With STOCK_LOGS=FILE it writes the console logs, one NAME=LOG per line,
 # to FILE instead of summarising them (make check sums them with its own).
+# With STOCK_MODULES=dkms it boots the modules DKMS built and installed
+# for each kernel (the xalloc-dkms package of make deb) instead of
+# building them.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,18 +58,8 @@ install_kernel() {
 		-o DPkg::Lock::Timeout=300 "${pkgs[@]}" >&2
 }
 
-# The VM carries no module tree: what it needs must be built in.
-check_config() {
-	local config=/boot/config-$1 opt missing=()
-	for opt in SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP DEVTMPFS \
-		   DEBUG_FS PROC_FS SYSFS; do
-		grep -qx "CONFIG_$opt=y" "$config" || missing+=("CONFIG_$opt")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		echo "check-stock: $config does not build in ${missing[*]}" >&2
-		return 1
-	fi
-}
+# shellcheck source=stock-config.sh
+. "$top/scripts/stock-config.sh"
 
 # A copy of the sources per kernel, built against its headers.
 build_modules() {
@@ -81,6 +74,28 @@ build_modules() {
 	echo 'obj-m += xalloc/ examples/ selftest/' > "$src/Kbuild"
 	make -s -C "/usr/src/linux-headers-$rel" M="$src" -j"$(nproc)" \
 		modules >&2
+}
+
+# The modules DKMS installed for @1, uncompressed into the layout
+# build_modules() leaves in @2.
+dkms_modules() {
+	local rel=$1 src=$2 dir m f
+	progress "taking the modules DKMS installed for $rel"
+	for m in xalloc/xalloc selftest/xalloc_selftest examples/xalloc_demo; do
+		dir=$src/${m%/*}
+		mkdir -p "$dir"
+		f=$(ls /lib/modules/"$rel"/updates/dkms/"${m#*/}".ko* 2>/dev/null |
+		    head -n 1)
+		if [ -z "$f" ]; then
+			echo "check-stock: DKMS installed no ${m#*/} for $rel" >&2
+			return 1
+		fi
+		case $f in
+		*.xz) xz -dc "$f" > "$dir/${m#*/}.ko" ;;
+		*.zst) zstd -qdc "$f" > "$dir/${m#*/}.ko" ;;
+		*) cp "$f" "$dir/${m#*/}.ko" ;;
+		esac
+	done
 }
 
 "$top/scripts/install-deps.sh" >&2
@@ -100,9 +115,14 @@ for k in "${kernels[@]}"; do
 		exit 1
 	fi
 	install_kernel "$rel"
-	check_config "$rel"
+	stock_config_ok "$rel"
 	out=$top/build/stock-$rel
-	build_modules "$rel" "$out/src"
+	if [ "${STOCK_MODULES:-}" = dkms ]; then
+		out=$top/build/stock-dkms-$rel
+		dkms_modules "$rel" "$out/src"
+	else
+		build_modules "$rel" "$out/src"
+	fi
 	"$top/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" \
 		"$top/scripts/vm/init-stock.sh" "$out/src/xalloc/xalloc.ko" \
 		"$out/src/selftest/xalloc_selftest.ko" \
@@ -113,7 +133,7 @@ for k in "${kernels[@]}"; do
 		"$top/scripts/run-vm.sh" "/boot/vmlinuz-$rel" \
 		"$out/initramfs.cpio.gz" "$out/console.log" || rc=$?
 	progress "VM finished with status $rc"
-	logs+=("stock-$rel=$out/console.log")
+	logs+=("${out##*/}=$out/console.log")
 done
 if [ -n "${STOCK_LOGS:-}" ]; then
 	printf '%s\n' "${logs[@]}" > "$STOCK_LOGS"
