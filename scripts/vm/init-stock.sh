@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the stock-kernel VMs (make check-stock): load xalloc, run the
-# self-test module (KTAP on the console; it stays loaded only if every
-# check passed), drive the demo client's cache as make check does, and
-# unload everything.
+# self-test module (its KTAP on the console is the result), drive the demo
+# client's cache as make check does, and unload everything.
 
 # shellcheck source=lib.sh
 . /lib/xalloc/lib.sh
