@@ -16,6 +16,9 @@
 #                 Documentation/userspace-bench.md
 # make stress     the stress suite alone, DURATION seconds (600)
 # make demo       boot the test kernel, load xalloc and the demo client, show debugfs
+# make deb        a Debian package of the sources that builds through DKMS
+# make check-dkms install that package here, and boot the stock kernels
+#                 with the modules DKMS built for them
 # make checkpatch run checkpatch.pl --strict on the sources
 # make sparse     run sparse on the sources (against KDIR)
 # make bench      benchmark xalloc against SLUB and a per-CPU floor on Debian's
@@ -25,7 +28,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 .PHONY: all modules clean check check-kasan check-kcsan check-rt check-stock \
-	stress demo \
+	check-dkms stress demo deb \
 	userspace-check userspace-bench fuzz \
 	checkpatch sparse bench
 
@@ -73,6 +76,12 @@ stress:
 
 demo:
 	@$(TOP)/scripts/demo.sh
+
+deb:
+	@$(TOP)/scripts/make-deb.sh
+
+check-dkms:
+	@$(TOP)/scripts/check-dkms.sh
 
 checkpatch:
 	@$(TOP)/scripts/checkpatch.sh
