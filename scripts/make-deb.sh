@@ -11,14 +11,15 @@
 #   /usr/lib/xalloc/KERNEL/Module.symvers   written by each DKMS build, for
 #                              a client's KBUILD_EXTRA_SYMBOLS
 #
-# VERSION is 0.1.0+gitDATE.COMMIT of the checkout (.dirtyTIME after it
+# VERSION is 0.1.0+gitTIME.COMMIT of the checkout (its commit time, so
+# that later commits sort later) (.dirtyTIME after it
 # when the packaged files have uncommitted changes). Prints the path.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if git rev-parse --git-dir >/dev/null 2>&1; then
-	version=0.1.0+git$(git log -1 --format=%cd --date=format:%Y%m%d).$(git rev-parse --short HEAD)
+	version=0.1.0+git$(git log -1 --format=%cd --date=format:%Y%m%d%H%M%S).$(git rev-parse --short HEAD)
 	# Uncommitted changes make another package, not the commit's.
 	if [ -n "$(git status --porcelain -- xalloc include examples \
 		   selftest dkms)" ]; then
