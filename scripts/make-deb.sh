@@ -11,9 +11,9 @@
 #   /usr/lib/xalloc/KERNEL/Module.symvers   written by each DKMS build, for
 #                              a client's KBUILD_EXTRA_SYMBOLS
 #
-# VERSION is 0.1.0+gitTIME.COMMIT of the checkout (its commit time, so
-# that later commits sort later) (.dirtyTIME after it
-# when the packaged files have uncommitted changes). Prints the path.
+# VERSION is 0.1.0+gitTIME.COMMIT of the checkout, TIME its commit's, so
+# that later commits sort later; .dirtyTIME follows when the packaged
+# files have uncommitted changes. Prints the path.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
