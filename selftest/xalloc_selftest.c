@@ -6,13 +6,16 @@
  * suites (kunit/) test far more on the debug kernels; these are the
  * checks a user of a stock kernel can run: counters after local and
  * remote frees and a collection, refused bad frees, kmalloc sizes,
- * zeroing, bulk calls and RCU frees.
+ * zeroing, bulk calls, RCU frees, and a short stress on every CPU.
  *
  * The result is the KTAP: the module loads whatever it says, since an
  * init that fails is run again by busybox's insmod (finit_module(), then
  * init_module()), and the second run would hide the first.
  */
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/jiffies.h>
+#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -23,6 +26,7 @@
 struct selftest_obj {
 	u64 pattern;
 	struct rcu_head rcu;
+	struct llist_node node;
 	u8 data[64];
 };
 
@@ -80,7 +84,7 @@ static bool run_on_cpu(int cpu, bool (*fn)(void))
 	return oc.ret;
 }
 
-static bool alloc_and_free_here(void)
+static bool local_frees_are_counted(void)
 {
 	struct xalloc_cache_stats st;
 	bool ok;
@@ -95,15 +99,6 @@ static bool alloc_and_free_here(void)
 	ok &= CHECK(st.used == 0 && st.frees == OBJS);
 	ok &= CHECK(st.thread_free == 0 && st.remote_frees == 0);
 	return ok;
-}
-
-/*
- * On one CPU: a task that migrated between its allocations and its frees
- * would free remotely, as it should, and leave thread_free to collect.
- */
-static bool local_frees_are_counted(void)
-{
-	return run_on_cpu(cpumask_first(cpu_online_mask), alloc_and_free_here);
 }
 
 struct remote_free {
@@ -237,17 +232,134 @@ static bool rcu_frees(void)
 	return ok;
 }
 
+/*
+ * A short stress: on every online CPU a long work allocates objects,
+ * writes a pattern of their address into them, keeps half and hands the
+ * other half to the next CPU, and frees what it kept and what it was
+ * handed after checking the pattern, for STRESS_MS. At the end nothing is
+ * used, nothing waits on thread_free, nothing was refused or corrupted.
+ */
+#define STRESS_MS	3000
+#define STRESS_KEEP	64
+
+static DEFINE_PER_CPU(struct llist_head, mailbox);
+static DEFINE_PER_CPU(struct work_struct, stress_works);
+static atomic_long_t stress_bad, stress_ops, stress_nulls;
+
+static u8 pattern_of(struct selftest_obj *obj)
+{
+	return (unsigned long)obj >> 4;
+}
+
+static void fill(struct selftest_obj *obj)
+{
+	obj->pattern = ~(u64)(unsigned long)obj;
+	memset(obj->data, pattern_of(obj), sizeof(obj->data));
+}
+
+static void check_and_free(struct selftest_obj *obj)
+{
+	if (obj->pattern != ~(u64)(unsigned long)obj ||
+	    memchr_inv(obj->data, pattern_of(obj), sizeof(obj->data)))
+		atomic_long_inc(&stress_bad);
+	xalloc_cache_free(cache, obj);
+}
+
+static void drain(struct llist_head *box)
+{
+	struct selftest_obj *obj, *next;
+
+	llist_for_each_entry_safe(obj, next, llist_del_all(box), node)
+		check_and_free(obj);
+}
+
+static void stress_work(struct work_struct *work)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(STRESS_MS);
+	int cpu = smp_processor_id(), to;
+	struct selftest_obj *keep[STRESS_KEEP], *obj;
+	unsigned int n = 0, i = 0;
+
+	to = cpumask_next(cpu, cpu_online_mask);
+	if (to >= nr_cpu_ids)
+		to = cpumask_first(cpu_online_mask);
+	while (time_before(jiffies, end)) {
+		obj = xalloc_cache_alloc(cache, GFP_KERNEL);
+		if (!obj) {
+			atomic_long_inc(&stress_nulls);
+			continue;
+		}
+		fill(obj);
+		if (++i & 1)
+			llist_add(&obj->node, per_cpu_ptr(&mailbox, to));
+		else
+			keep[n++] = obj;
+		if (n == STRESS_KEEP) {
+			while (n)
+				check_and_free(keep[--n]);
+			drain(this_cpu_ptr(&mailbox));
+			cond_resched();
+		}
+	}
+	while (n)
+		check_and_free(keep[--n]);
+	drain(this_cpu_ptr(&mailbox));
+	atomic_long_add(i, &stress_ops);
+}
+
+static bool short_stress(void)
+{
+	struct xalloc_cache_stats before, st;
+	bool ok;
+	int cpu;
+
+	stats(&before);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		INIT_WORK(per_cpu_ptr(&stress_works, cpu), stress_work);
+		queue_work_on(cpu, system_long_wq,
+			      per_cpu_ptr(&stress_works, cpu));
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&stress_works, cpu));
+	/* What a CPU was handed after its last drain. */
+	for_each_online_cpu(cpu)
+		drain(per_cpu_ptr(&mailbox, cpu));
+	cpus_read_unlock();
+	xalloc_cache_collect(cache);
+	stats(&st);
+	pr_info("    # %s: %ld objects on %u CPUs, %llu remote frees\n",
+		__func__, atomic_long_read(&stress_ops), num_online_cpus(),
+		st.remote_frees);
+	ok = CHECK(atomic_long_read(&stress_ops) > 0);
+	ok &= CHECK(atomic_long_read(&stress_bad) == 0);
+	ok &= CHECK(atomic_long_read(&stress_nulls) == 0);
+	ok &= CHECK(st.used == 0 && st.thread_free == 0);
+	/* bad_frees_are_refused counted its own. */
+	ok &= CHECK(st.invalid_frees == before.invalid_frees);
+	ok &= CHECK(st.corruptions == 0);
+	ok &= CHECK(xalloc_cache_validate(cache) == 0);
+	return ok;
+}
+
+/*
+ * The cases that count frees as local run in a kworker bound to one CPU:
+ * a task that migrated between its allocations and its frees would free
+ * remotely, as it should, and leave its frees on thread_free.
+ */
 static const struct {
 	const char *name;
 	bool (*fn)(void);
+	bool on_one_cpu;
 } cases[] = {
-	{ "local_frees_are_counted", local_frees_are_counted },
+	{ "local_frees_are_counted", local_frees_are_counted, true },
 	{ "remote_frees_wait_for_collection",
 	  remote_frees_wait_for_collection },
-	{ "bad_frees_are_refused", bad_frees_are_refused },
+	{ "bad_frees_are_refused", bad_frees_are_refused, true },
 	{ "kmalloc_sizes_and_zeroing", kmalloc_sizes_and_zeroing },
-	{ "bulk_calls", bulk_calls },
+	{ "bulk_calls", bulk_calls, true },
 	{ "rcu_frees", rcu_frees },
+	{ "short_stress", short_stress },
 };
 
 static int __init selftest_init(void)
@@ -264,7 +376,13 @@ static int __init selftest_init(void)
 	pr_info("    KTAP version 1\n");
 	pr_info("    1..%zu\n", ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		bool ok = cases[i].fn();
+		bool ok;
+
+		if (cases[i].on_one_cpu)
+			ok = run_on_cpu(cpumask_first(cpu_online_mask),
+					cases[i].fn);
+		else
+			ok = cases[i].fn();
 
 		number++;
 		failures += !ok;
