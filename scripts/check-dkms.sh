@@ -10,12 +10,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=apt-env.sh
+. "$(dirname "$0")/apt-env.sh"
 
 # The stock kernels and their headers first: DKMS builds for those there.
 STOCK_LOGS=/dev/null "$top/scripts/check-stock.sh" >/dev/null

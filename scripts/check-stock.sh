@@ -22,12 +22,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 t0=$SECONDS
 progress() { echo "[$((SECONDS - t0))s] $*" >&2; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=apt-env.sh
+. "$(dirname "$0")/apt-env.sh"
 
 # The image-package pattern of each kernel, release in group 1.
 declare -A pattern=(

@@ -22,12 +22,8 @@ set -euo pipefail
 
 log() { echo "install-bench-kernel: $*" >&2; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
+# shellcheck source=apt-env.sh
+. "$(dirname "$0")/apt-env.sh"
 apt_opts=(-qq -o DPkg::Lock::Timeout=300)
 
 installed() {

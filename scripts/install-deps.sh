@@ -33,13 +33,8 @@ if [ "${#missing[@]}" -eq 0 ]; then
 	exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
-else
-	SUDO=
-fi
-
+# shellcheck source=apt-env.sh
+. "$(dirname "$0")/apt-env.sh"
 echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
