@@ -84,40 +84,32 @@ static bool run_on_cpu(int cpu, bool (*fn)(void))
 	return oc.ret;
 }
 
+static bool free_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < OBJS; i++)
+		xalloc_cache_free(cache, objs[i]);
+	return true;
+}
+
 static bool local_frees_are_counted(void)
 {
 	struct xalloc_cache_stats st;
 	bool ok;
-	int i;
 
 	ok = CHECK(alloc_all(GFP_KERNEL));
 	stats(&st);
 	ok &= CHECK(st.used == OBJS && st.allocs == OBJS);
-	for (i = 0; i < OBJS; i++)
-		xalloc_cache_free(cache, objs[i]);
+	free_all();
 	stats(&st);
 	ok &= CHECK(st.used == 0 && st.frees == OBJS);
 	ok &= CHECK(st.thread_free == 0 && st.remote_frees == 0);
 	return ok;
 }
 
-struct remote_free {
-	struct work_struct work;
-	unsigned int n;
-};
-
-static void free_remotely(struct work_struct *work)
-{
-	struct remote_free *rf = container_of(work, struct remote_free, work);
-	unsigned int i;
-
-	for (i = 0; i < rf->n; i++)
-		xalloc_cache_free(cache, objs[i]);
-}
-
 static bool remote_frees_wait_for_collection(void)
 {
-	struct remote_free rf = { .n = OBJS };
 	struct xalloc_cache_stats st;
 	int here, there;
 	bool ok;
@@ -131,10 +123,7 @@ static bool remote_frees_wait_for_collection(void)
 		return true;
 	}
 	ok = CHECK(alloc_all(GFP_KERNEL));
-	INIT_WORK_ONSTACK(&rf.work, free_remotely);
-	queue_work_on(there, system_wq, &rf.work);
-	flush_work(&rf.work);
-	destroy_work_on_stack(&rf.work);
+	run_on_cpu(there, free_all);
 	stats(&st);
 	/* used counts the remote frees until their owner collects them. */
 	ok &= CHECK(st.remote_frees > 0);
