@@ -322,9 +322,16 @@ void xalloc_user_free_percpu(void *pcpu)
 	pthread_mutex_unlock(&pcpu_lock);
 }
 
-void xalloc_user_not_in_section(void)
+/* A misuse of the boundary that the kernel would catch: say what, and stop. */
+void xalloc_user_bug(const char *fmt, ...)
 {
-	fprintf(stderr, "xalloc: a CPU's lock is not held\n");
+	va_list args;
+
+	va_start(args, fmt);
+	fputs("xalloc: ", stderr);
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+	va_end(args);
 	abort();
 }
 
@@ -406,9 +413,8 @@ void xalloc_user_set_nr_cpus(int nr)
 {
 	pthread_once(&cpus_once, cpus_init);
 	if (nr < 1 || nr + 2 > XALLOC_USER_MAX_CPUS) {
-		fprintf(stderr, "xalloc: %d CPUs: 1 to %d\n", nr,
-			XALLOC_USER_MAX_CPUS - 2);
-		abort();
+		xalloc_user_bug("%d CPUs: 1 to %d", nr,
+				XALLOC_USER_MAX_CPUS - 2);
 	}
 	xalloc_user_pcpu_span(nr + 2);
 	xalloc_user_nr_cpus = nr + 2;
@@ -416,18 +422,6 @@ void xalloc_user_set_nr_cpus(int nr)
 	rcu_cpu = nr + 1;
 	cpu_online[worker_cpu] = true;
 	cpu_online[rcu_cpu] = true;
-}
-
-void xalloc_user_no_cpu(void)
-{
-	fprintf(stderr, "xalloc: a CPU section on a thread that is no CPU\n");
-	abort();
-}
-
-void xalloc_user_sleep_in_section(void)
-{
-	fprintf(stderr, "xalloc: sleeping in a CPU section\n");
-	abort();
 }
 
 /* A section found a visit on: leave, and wait for the visit's end. */
@@ -447,8 +441,7 @@ void xalloc_user_cpu_start(int cpu)
 	 */
 	if (cpu < 0 || cpu >= xalloc_user_nr_cpus - 2 ||
 	    xalloc_user_section_depth) {
-		fprintf(stderr, "xalloc: CPU %d cannot start\n", cpu);
-		abort();
+		xalloc_user_bug("CPU %d cannot start", cpu);
 	}
 	pthread_rwlock_wrlock(&hotplug_lock);
 	__atomic_store_n(&cpu_online[cpu], true, __ATOMIC_RELEASE);
@@ -460,10 +453,8 @@ void xalloc_user_cpu_stop(void)
 {
 	int cpu = xalloc_user_cpu;
 
-	if (cpu < 0 || xalloc_user_section_depth || xalloc_user_visiting) {
-		fprintf(stderr, "xalloc: a CPU stop on no CPU or in a section\n");
-		abort();
-	}
+	if (cpu < 0 || xalloc_user_section_depth || xalloc_user_visiting)
+		xalloc_user_bug("a CPU stop on no CPU or in a section");
 
 	pthread_rwlock_wrlock(&hotplug_lock);
 	__atomic_store_n(&cpu_online[cpu], false, __ATOMIC_RELEASE);
@@ -488,8 +479,7 @@ long xalloc_os_run_on_cpu(int cpu, long (*fn)(void *), void *arg)
 	if (xalloc_user_section_depth || xalloc_user_visiting ||
 	    read_nesting) {
 		/* The kernel's visit may sleep: not from a section. */
-		fprintf(stderr, "xalloc: a visit from a CPU or RCU section\n");
-		abort();
+		xalloc_user_bug("a visit from a CPU or RCU section");
 	}
 	if (cpu == self)
 		return fn(arg);

@@ -542,15 +542,15 @@ extern __thread unsigned int xalloc_user_section_depth;
 extern __thread struct xalloc_user_cpu_state *xalloc_user_section_cpu;
 extern __thread bool xalloc_user_visiting;
 extern bool xalloc_user_hot_side_fences;
-void xalloc_user_no_cpu(void);
+__printf(1, 2) __attribute__((noreturn))
+void xalloc_user_bug(const char *fmt, ...);
 void xalloc_user_cpu_wait_visit(struct xalloc_user_cpu_state *c);
-void xalloc_user_sleep_in_section(void);
 
 /* As might_sleep(): nothing that may sleep runs in a CPU section. */
 static inline void xalloc_user_might_sleep(void)
 {
 	if (__builtin_expect(xalloc_user_section_depth != 0, 0))
-		xalloc_user_sleep_in_section();
+		xalloc_user_bug("sleeping in a CPU section");
 }
 
 /* The light side of the asymmetric fence (see os.c). */
@@ -593,7 +593,7 @@ static inline void xalloc_cpu_enter(void)
 	if (xalloc_user_section_depth++)
 		return;
 	if (__builtin_expect(xalloc_user_cpu < 0, 0))
-		xalloc_user_no_cpu();
+		xalloc_user_bug("a CPU section on a thread that is no CPU");
 	if (__builtin_expect(xalloc_user_visiting, 0)) {
 		xalloc_user_section_cpu = NULL;
 		rcu_read_lock();
@@ -639,8 +639,6 @@ struct xalloc_os_cpu_lock {
 	char unused;
 };
 
-void xalloc_user_not_in_section(void);
-
 void *xalloc_user_alloc_percpu(size_t size);
 void xalloc_user_free_percpu(void *pcpu);
 #define xalloc_os_alloc_percpu(type) ({					\
@@ -661,7 +659,7 @@ void xalloc_user_free_percpu(void *pcpu);
 	do { (void)(flags); xalloc_cpu_exit(); } while (0)
 #define xalloc_os_cpu_assert_held(l) do {				\
 	if (__builtin_expect(!xalloc_user_section_depth, 0))		\
-		xalloc_user_not_in_section();				\
+		xalloc_user_bug("a CPU's lock is not held");		\
 } while (0)
 #define xalloc_os_this_cpu_add(pcpu_field, n) \
 	(*xalloc_os_this_ptr(&(pcpu_field)) += (n))
